@@ -1,0 +1,3 @@
+from timbre.cli.main import run
+
+run()

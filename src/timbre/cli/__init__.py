@@ -1,0 +1,1 @@
+"""The ``timbre`` command line. Only parses, calls one library function, prints."""

@@ -1,0 +1,39 @@
+"""Options and printing helpers shared by the command modules."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import typer
+
+from timbre.runtime import default_index_path, default_models_dir
+
+
+def index_option() -> Any:
+    return typer.Option(None, "--index", "-i", help="Index folder [default: $TIMBRE_INDEX or ~/.timbre/index]")
+
+
+def models_option() -> Any:
+    return typer.Option(None, "--models", help="Models folder [default: $TIMBRE_MODELS or ~/.timbre/models]")
+
+
+def resolve_index(path: str | None) -> str:
+    return path or default_index_path()
+
+
+def resolve_models(path: str | None) -> str:
+    return path or default_models_dir()
+
+
+def print_json(obj: Any) -> None:
+    """Stable JSON for scripts: sorted keys, UTF-8, one document on stdout."""
+    sys.stdout.write(json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def progress_bar():
+    """A tqdm progress reporter on stderr (quiet when stderr is not a terminal and CI is set)."""
+    from timbre.progress import TqdmProgress
+
+    return TqdmProgress()

@@ -1,0 +1,52 @@
+"""Embedder registry. Built-ins and third-party embedders are found through the
+``timbre.embedders`` entry-point group, so another package can add one with::
+
+    [project.entry-points."timbre.embedders"]
+    myembedder = "mypkg.module:MyEmbedder"
+
+Classes are imported only when loaded, so listing names stays fast.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from importlib.metadata import entry_points
+from typing import Any
+
+from timbre.embedders.base import Embedder, l2_normalize
+from timbre.errors import TimbreError
+
+#: Built-ins, so a source checkout works without installed metadata.
+BUILTIN = {
+    "spectral": "timbre.embedders.spectral:SpectralEmbedder",
+    "mfcc": "timbre.embedders.mfcc:MfccEmbedder",
+    "clap": "timbre.embedders.clap:ClapEmbedder",
+    "pann": "timbre.embedders.pann:PannEmbedder",
+}
+
+DEFAULT_EMBEDDER = "spectral"
+
+__all__ = ["Embedder", "l2_normalize", "available_embedders", "load_embedder", "DEFAULT_EMBEDDER"]
+
+
+def available_embedders() -> dict[str, str]:
+    """Registry name -> ``module:Class`` for built-in and plugin embedders."""
+    found = dict(BUILTIN)
+    for ep in entry_points(group="timbre.embedders"):
+        found.setdefault(ep.name, ep.value)
+    return found
+
+
+def embedder_class(name: str) -> type[Embedder]:
+    """Import and return the class registered under ``name``."""
+    registry = available_embedders()
+    if name not in registry:
+        known = ", ".join(sorted(registry))
+        raise TimbreError(f"unknown embedder '{name}'; available: {known}")
+    module_name, _, attr = registry[name].partition(":")
+    return getattr(import_module(module_name), attr)
+
+
+def load_embedder(name: str, **options: Any) -> Embedder:
+    """Build the embedder ``name`` with its options (e.g. ``model=`` for clap/pann)."""
+    return embedder_class(name)(**options)

@@ -1,0 +1,1 @@
+"""Metric learning over frozen embeddings: pair files, projection heads, training, registry."""
