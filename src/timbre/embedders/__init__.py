@@ -50,3 +50,26 @@ def embedder_class(name: str) -> type[Embedder]:
 def load_embedder(name: str, **options: Any) -> Embedder:
     """Build the embedder ``name`` with its options (e.g. ``model=`` for clap/pann)."""
     return embedder_class(name)(**options)
+
+
+def describe_embedders() -> list[dict[str, Any]]:
+    """Name, sample rate, dim, text support and a one-line description of every registered
+    embedder, without loading weights: weight-free embedders (``parallel_safe``) are built,
+    neural ones report their class-level defaults (``default_sample_rate``/``default_dim``)."""
+    rows = []
+    for name, target in sorted(available_embedders().items()):
+        row: dict[str, Any] = {"name": name, "target": target}
+        try:
+            cls = embedder_class(name)
+        except Exception as err:  # a broken plugin must not hide the others
+            rows.append({**row, "error": f"{type(err).__name__}: {err}"})
+            continue
+        sample_rate = getattr(cls, "default_sample_rate", None)
+        dim = getattr(cls, "default_dim", None)
+        if cls.parallel_safe and (sample_rate is None or dim is None):
+            instance = cls()
+            sample_rate, dim = instance.sample_rate, instance.dim
+        doc = (cls.__doc__ or "").strip().splitlines()
+        rows.append({**row, "sample_rate": sample_rate, "dim": dim, "text": bool(cls.supports_text),
+                     "description": getattr(cls, "description", None) or (doc[0] if doc else "")})
+    return rows

@@ -1,0 +1,63 @@
+"""`timbre index` (build / update) and `timbre info` (what an index holds)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from timbre.cli.common import index_option, print_json, progress_bar, resolve_index
+
+
+def index_command(
+    dirs: list[str] = typer.Argument(..., help="Folders of audio files (searched recursively)"),
+    index: Optional[str] = index_option(),
+    embedder: Optional[str] = typer.Option(None, "--embedder", "-e", help="Embedder for a new index [default: spectral]"),
+    model: Optional[str] = typer.Option(None, "--model", help="Model id or local folder for clap/pann"),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help="Decode processes [default: cores]"),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON"),
+) -> None:
+    """Index (or update) the presets under DIR...; unchanged files are not re-read."""
+    from timbre.config import embedder_choice
+    from timbre.index import build_index
+
+    choice = embedder_choice(embedder, model)
+    report = build_index(dirs, resolve_index(index), choice.name if choice else None,
+                         choice.options if choice else None, workers=workers,
+                         progress=None if as_json else progress_bar())
+    if as_json:
+        print_json(report.to_dict())
+        return
+    typer.echo(f"{report.total} files indexed: {report.added} added, {report.updated} updated, "
+               f"{report.removed} removed, {report.unchanged} unchanged, {len(report.skipped)} skipped")
+    for skipped in sorted(report.skipped, key=lambda s: s.path):
+        typer.echo(f"  skipped {skipped.path}: {skipped.reason} ({skipped.detail})")
+
+
+def info_command(
+    index: Optional[str] = index_option(),
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON"),
+) -> None:
+    """Show the index's embedder, file counts per bank and the skipped files."""
+    from timbre.index import describe_index
+
+    info = describe_index(resolve_index(index))
+    if as_json:
+        print_json(info)
+        return
+    spec = info["embedder"]
+    typer.echo(f"index     {info['path']} (format {info['format_version']}, created {info['created']})")
+    typer.echo(f"embedder  {spec['name']} {spec['options'] or ''} dim {spec['dim']} @ {spec['sample_rate']} Hz")
+    typer.echo(f"fingerprint {spec['fingerprint']}   state {info['state_id']}")
+    typer.echo(f"files     {info['files']} in {len(info['banks'])} banks")
+    for bank, count in info["banks"].items():
+        typer.echo(f"  {count:>7}  {bank}")
+    typer.echo(f"skipped   {info['skipped_count']}")
+    for skipped in info["skipped"]:
+        typer.echo(f"  {skipped['path']}: {skipped['reason']} ({skipped['detail']})")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `index` and `info` to ``app``."""
+    app.command("index")(index_command)
+    app.command("info")(info_command)

@@ -1,0 +1,115 @@
+"""``pann``: the 2048-d embedding of PANN CNN14 (AudioSet tagging), 32 kHz.
+
+``model`` is the path of the official ``Cnn14_mAP=0.431.pth`` (``{"model": state_dict}``; a
+bare state dict also works). The network is :mod:`timbre.embedders.cnn14` (plain torch, same
+parameter names, strict loading). Audio is windowed like CLAP (10-s windows, 5-s hop, short
+clips repeat-padded, mean-pooled) so previews and targets are treated the same way.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Sequence
+
+import numpy as np
+
+from timbre.embedders.base import Embedder
+from timbre.embedders.hub import pick_device, weights_hash
+from timbre.embedders.windows import WindowSpec, embed_windowed
+from timbre.errors import ModelLoadError
+
+CHECKPOINT_HINT = (
+    "pass --model /path/to/Cnn14_mAP=0.431.pth (the official PANN checkpoint, from "
+    "https://zenodo.org/record/3987831)"
+)
+
+
+class PannEmbedder(Embedder):
+    """PANN CNN14 embedder at 32 kHz; ``dim`` = 2048 for the official checkpoint."""
+
+    name = "pann"
+    batch_size = 8
+    description = "PANN CNN14 (AudioSet), 32 kHz, 2048-d; needs the Cnn14 .pth checkpoint"
+    default_sample_rate = 32000
+    default_dim = 2048
+
+    def __init__(self, model: str | None = None, device: str = "cpu", batch_windows: int = 8):
+        super().__init__(model=model)  # device and batch size do not change the vectors
+        self.path = check_checkpoint_path(model)
+        self.device = pick_device(device)
+        self.batch_windows = max(1, int(batch_windows))
+        self.network = load_cnn14(self.path).to(self.device)
+        self.sample_rate = self.network.config.sample_rate
+        self.dim = self.network.config.embedding_dim
+        self.windows = WindowSpec(self.sample_rate)
+        self._weights_hash = weights_hash([self.path])
+
+    def embed_audio(self, batch: Sequence[np.ndarray]) -> np.ndarray:
+        if len(batch) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return embed_windowed(batch, self.windows, self._embed_windows, self.batch_windows)
+
+    def _embed_windows(self, windows: np.ndarray) -> np.ndarray:
+        import torch
+
+        with torch.inference_mode():
+            waveform = torch.from_numpy(np.ascontiguousarray(windows, dtype=np.float32)).to(self.device)
+            return self.network(waveform)["embedding"].float().cpu().numpy()
+
+    def fingerprint_parts(self) -> dict[str, Any]:
+        return {
+            "model": os.path.basename(self.path),
+            "weights": self._weights_hash,
+            "output": "embedding",
+            **self.windows.describe(),
+        }
+
+
+def check_checkpoint_path(model: str | None) -> str:
+    """The checkpoint path, or a one-line error saying what to pass."""
+    if not model:
+        raise ModelLoadError(f"the pann embedder needs its weights: {CHECKPOINT_HINT}")
+    path = os.path.expanduser(model)
+    if not os.path.isfile(path):
+        raise ModelLoadError(f"{model}: checkpoint not found; {CHECKPOINT_HINT}")
+    return path
+
+
+def load_cnn14(path: str):
+    """A CNN14 in eval mode with the checkpoint's weights; its shape is read from the tensors."""
+    import torch
+
+    from timbre.embedders.cnn14 import Cnn14
+    from timbre.runtime import configure_torch
+
+    configure_torch()
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:
+        raise ModelLoadError(f"{path}: not a readable PyTorch checkpoint ({type(err).__name__}); "
+                             f"{CHECKPOINT_HINT}") from None
+    state = checkpoint.get("model", checkpoint) if isinstance(checkpoint, dict) else None
+    if not isinstance(state, dict) or "fc1.weight" not in state:
+        raise ModelLoadError(f"{path}: no CNN14 weights (expected a 'model' state dict); {CHECKPOINT_HINT}")
+    try:
+        network = Cnn14(config_from_state_dict(state))
+    except KeyError as err:
+        raise ModelLoadError(f"{path}: CNN14 weight {err} missing; {CHECKPOINT_HINT}") from None
+    try:
+        network.load_state_dict(state, strict=True)
+    except RuntimeError as err:
+        detail = " ".join(str(err).split())[:240]
+        raise ModelLoadError(f"{path}: weights do not fit CNN14 ({detail})") from None
+    return network.eval()
+
+
+def config_from_state_dict(state: dict[str, Any]):
+    """Widths, mel bins and class count from tensor shapes; audio settings stay official."""
+    from timbre.embedders.cnn14 import Cnn14Config
+
+    widths = tuple(int(state[f"conv_block{i}.conv1.weight"].shape[0]) for i in range(1, 7))
+    return Cnn14Config(
+        mel_bins=int(state["bn0.weight"].shape[0]),
+        classes_num=int(state["fc_audioset.weight"].shape[0]),
+        widths=widths,
+    )

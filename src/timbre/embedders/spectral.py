@@ -1,0 +1,90 @@
+"""``spectral``: a weights-free, pitch-robust timbre embedder (the offline default).
+
+A preview is one note at C3; a target is a melody or chord at other pitches, maybe through
+reverb/EQ/saturation. The vector is built from descriptors that survive that change
+(see :mod:`timbre.embedders.spectral_features`): cepstral envelope, harmonic profile
+measured at multiples of f0, spectral shape, and note attack/decay. Each feature is
+z-scored with fixed constants (estimated once on rendered synth presets by
+``benchmarks/tune_spectral.py``), each block is scaled to equal weight per block times
+``BLOCK_WEIGHTS``, and the result is L2-normalised so cosine similarity is meaningful.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from timbre.embedders import spectral_features as features
+from timbre.embedders.base import Embedder, l2_normalize
+from timbre.embedders.spectral_constants import FEATURE_CENTER, FEATURE_SCALE
+
+VERSION = "spectral-1"
+#: Feature groups in vector order (dims) and their weight after per-group normalisation,
+#: chosen by a small grid search over synth bench sets (benchmarks/tune_spectral.py).
+GROUP_DIMS = {"cepstrum": 6, "harmonic_envelope": 10, "harmonic_profile": 11,
+              "harmonic_summary": 4, "shape": 6, "temporal": 3}
+BLOCK_WEIGHTS = {"cepstrum": 0.5, "harmonic_envelope": 1.0, "harmonic_profile": 1.0,
+                 "harmonic_summary": 0.5, "shape": 2.0, "temporal": 0.5}
+#: Clips longer than this are analysed on their first part only (timbre is stationary
+#: enough; keeps a 10-minute file as cheap as a loop).
+MAX_SECONDS = 30.0
+
+
+class SpectralEmbedder(Embedder):
+    """Pure-numpy timbre embedder at 22.05 kHz; deterministic; ``dim`` = 40."""
+
+    name = "spectral"
+    parallel_safe = True
+    batch_size = 64
+
+    def __init__(self, **options: Any):
+        super().__init__(**options)
+        self.sample_rate = features.SAMPLE_RATE
+        self.dim = sum(features.BLOCK_DIMS.values())
+        self._scale = _block_scale()
+
+    def raw_features(self, signal: np.ndarray) -> np.ndarray:
+        """Un-standardised feature vector of one clip (NaN where not measurable)."""
+        signal = np.asarray(signal, dtype=np.float32).reshape(-1)
+        signal = signal[: int(MAX_SECONDS * self.sample_rate)]
+        # Fixed level so dB floors sit at the same place for any input gain.
+        signal = signal * (0.1 / max(float(np.sqrt(np.mean(signal ** 2))), 1e-9))
+        blocks = features.all_blocks(signal)
+        return np.concatenate([blocks[name] for name in features.BLOCK_DIMS])
+
+    def embed_one(self, signal: np.ndarray) -> np.ndarray:
+        """Standardised, block-weighted (not yet normalised) vector of one clip."""
+        z = (self.raw_features(signal) - FEATURE_CENTER) / FEATURE_SCALE
+        z = np.clip(np.nan_to_num(z, nan=0.0), -5.0, 5.0)
+        return z * self._scale
+
+    def embed_audio(self, batch: Sequence[np.ndarray]) -> np.ndarray:
+        if len(batch) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return l2_normalize(np.stack([self.embed_one(clip) for clip in batch]))
+
+    def fingerprint_parts(self) -> dict[str, Any]:
+        return {
+            "version": VERSION,
+            "sample_rate": features.SAMPLE_RATE, "n_fft": features.N_FFT, "hop": features.HOP,
+            "n_mels": features.N_MELS, "n_cepstrum": features.N_SMOOTH_CEPSTRUM,
+            "envelope_bands": [round(float(f), 1) for f in features.ENVELOPE_BANDS],
+            "n_envelope_harmonics": features.N_ENVELOPE_HARMONICS,
+            "n_harmonics": features.N_HARMONICS, "f0_range": list(features.F0_RANGE),
+            "active_range_db": features.ACTIVE_RANGE_DB,
+            "voiced_periodicity": features.VOICED_PERIODICITY,
+            "decay_times": list(features.DECAY_TIMES), "max_seconds": MAX_SECONDS,
+            "block_weights": BLOCK_WEIGHTS,
+            "feature_center": [round(float(v), 4) for v in FEATURE_CENTER],
+            "feature_scale": [round(float(v), 4) for v in FEATURE_SCALE],
+        }
+
+
+def _block_scale() -> np.ndarray:
+    """Per-dimension multiplier: ``weight / sqrt(group_dim)``, so a group's share of the
+    norm depends on its weight, not on how many numbers it has."""
+    assert sum(GROUP_DIMS.values()) == sum(features.BLOCK_DIMS.values())
+    return np.concatenate([
+        np.full(dim, BLOCK_WEIGHTS[name] / np.sqrt(dim)) for name, dim in GROUP_DIMS.items()
+    ])

@@ -1,0 +1,131 @@
+"""``evaluate``: index a rendered benchmark with each embedder, search every target, score.
+
+Every system goes through the product path (``build_index`` + ``search_audio``), so the
+figures measure what users get. Each target is searched against the whole library so
+the exact preset's rank (for MRR) is always known.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from datetime import datetime, timezone
+
+from timbre.errors import HeadError, TimbreError
+from timbre.evaluation import scoring
+from timbre.evaluation.ground_truth import Benchmark, load_benchmark
+from timbre.evaluation.output import write_report
+from timbre.evaluation.report import EvalReport, SystemResult
+from timbre.progress import Progress, ensure_progress
+
+BASELINE_EMBEDDER = "mfcc"
+DEFAULT_EMBEDDERS = ("spectral",)
+INDEXES_DIR = "indexes"
+
+
+def evaluate(bench_dir: str, embedders: Sequence[str] = DEFAULT_EMBEDDERS, *, heads: Sequence[str] = (),
+             models_dir: str | None = None, out_dir: str, top: int | None = None,
+             progress: Progress | None = None) -> EvalReport:
+    """Score each embedder (plus the ``mfcc`` baseline, always) and each head on a benchmark.
+
+    ``bench_dir`` is a folder from ``timbre.bench.render_benchmark``. Indexes of its previews
+    are built (incrementally) in ``<out_dir>/indexes/<embedder>/``. ``heads`` are refs for
+    ``timbre.heads.registry.load_head(models_dir, ref)``; each adds a row
+    ``<embedder>+head:<id>`` searched on the index of the embedder the head was trained on.
+    ``top`` limits the hits searched per target (at least 20; MRR then counts a preset
+    ranked lower as 0); None searches the whole library. Writes report.json, report.md and
+    recall_at_k.png into ``out_dir``.
+    """
+    from timbre import __version__
+
+    progress = ensure_progress(progress)
+    bench = load_benchmark(bench_dir)
+    loaded_heads = [_load_head(models_dir, ref) for ref in heads]  # before indexing: fail fast
+    names = _system_embedders(list(embedders or DEFAULT_EMBEDDERS) + [_head_embedder(h) for h in loaded_heads])
+    libraries = {name: _index_benchmark(bench, name, out_dir, progress) for name in names}
+    head_rows = [(_indexed_embedder_of(head, libraries), head) for head in loaded_heads]
+    systems = []
+    for name, lib in libraries.items():  # each embedder's row, then the rows of its heads
+        systems.append(_evaluate_system(bench, lib, name, None, top, progress))
+        systems += [_evaluate_system(bench, lib, name, head, top, progress)
+                    for embedder, head in head_rows if embedder == name]
+    report = EvalReport(bench=bench.info(), systems=systems, search_top=top, timbre_version=__version__,
+                        date=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    write_report(report, out_dir)
+    return report
+
+
+def _system_embedders(embedders: Sequence[str]) -> list[str]:
+    """The requested embedders in order, without repeats, then the baseline if missing.
+
+    Unknown names are refused here, before any (long) indexing starts."""
+    from timbre.embedders import available_embedders
+
+    names = list(dict.fromkeys(embedders or DEFAULT_EMBEDDERS))
+    known = available_embedders()
+    for name in names:
+        if name not in known:
+            raise TimbreError(f"unknown embedder '{name}'; available: {', '.join(sorted(known))}")
+    return names if BASELINE_EMBEDDER in names else names + [BASELINE_EMBEDDER]
+
+
+def _index_benchmark(bench: Benchmark, embedder: str, out_dir: str, progress: Progress):
+    from timbre.index import build_index, open_index
+
+    index_path = os.path.join(os.path.abspath(out_dir), INDEXES_DIR, embedder)
+    progress.note(f"{embedder}: indexing {len(bench.presets)} previews into {index_path}")
+    report = build_index([bench.previews_dir], index_path, embedder, progress=progress)
+    if report.skipped:
+        progress.note(f"{embedder}: {len(report.skipped)} preview(s) could not be indexed; "
+                      "their targets count as misses")
+    return open_index(index_path)
+
+
+def _evaluate_system(bench: Benchmark, lib, embedder: str, head, top: int | None,
+                     progress: Progress) -> SystemResult:
+    from timbre.search import search_audio
+
+    name = embedder if head is None else f"{embedder}+head:{head.id}"
+    progress.note(f"{name}: searching {len(bench.targets)} targets")
+    depth = len(lib) if top is None else max(top, scoring.CURVE_MAX_K)
+    results = search_audio(lib, [t.path for t in bench.targets], top=depth, head=head, progress=progress)
+    scores = score_results(bench, results)
+    failed = sum(1 for result in results if result.error)
+    if failed:
+        progress.note(f"{name}: {failed} target(s) could not be decoded and count as misses")
+    return SystemResult(name=name, embedder=embedder, head=None if head is None else head.id, index=lib.path,
+                        metrics=scoring.summarize(scores), breakdowns=scoring.breakdowns(scores),
+                        recall_curve=scoring.recall_curve(scores))
+
+
+def score_results(bench: Benchmark, results) -> list[scoring.TargetScore]:
+    """Score search results (one per target of ``bench``, in the manifest's order)."""
+    if len(results) != len(bench.targets):
+        raise ValueError(f"{len(results)} search results for {len(bench.targets)} targets")
+    return [scoring.score_ranking(bench, target, [bench.preset_for_path(hit.path) for hit in result.hits])
+            for target, result in zip(bench.targets, results)]
+
+
+def _load_head(models_dir: str | None, ref: str):
+    from timbre.heads.registry import load_head
+    from timbre.runtime import default_models_dir
+
+    return load_head(models_dir or default_models_dir(), ref)
+
+
+def _head_embedder(head) -> str:
+    """The name of the embedder ``head`` was trained on (its saved config records it)."""
+    name = head.config.get("embedder", {}).get("name")
+    if not name:
+        raise HeadError(f"head {head.id}: its config does not name its embedder; train the head again")
+    return name
+
+
+def _indexed_embedder_of(head, libraries: dict) -> str:
+    """The embedder whose benchmark index has the fingerprint ``head`` was trained on."""
+    for name, lib in libraries.items():
+        if lib.embedder_spec.get("fingerprint") == head.embedder_fingerprint:
+            return name
+    name = _head_embedder(head)
+    raise HeadError(f"head {head.id} was trained on embedder fingerprint {head.embedder_fingerprint}, the "
+                    f"benchmark's {name} index has another; train the head with the default {name} options")

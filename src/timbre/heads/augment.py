@@ -1,0 +1,101 @@
+"""Self-supervised positives: from each preview, what a target of that preset sounds like.
+
+A target in the wild plays the preset at other pitches, as a loop of notes of different
+lengths, often through effects. Each preview yields ``variants_per_preset`` such clips:
+
+* a copy pitch-shifted by up to ``max_semitones`` (resampling: speed and pitch change
+  together, as a sampler would play it);
+* with ``loop_probability``, a loop of 2-4 notes around that shift with varied lengths;
+* with ``fx_probability``, a random effect chain from ``timbre.bench.effects``.
+
+The clips are embedded with the index's own embedder and cached in the index (keyed by
+the index state, the embedder fingerprint and the augmentation settings), so a second
+training run decodes no audio. A preview that cannot be decoded gives NaN rows, which
+``augmented_views`` drops.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+
+from timbre.audio import load_audio, normalize_level, resample
+from timbre.errors import AudioError
+from timbre.progress import Progress, ensure_progress
+
+FADE_SECONDS = 0.01
+
+
+def augmented_views(lib, settings: dict, seed: int = 0,
+                    progress: Progress | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(vectors (m, dim), owner rows (m,))`` of the augmented clips of every preset in ``lib``."""
+    per_preset = int(settings["variants_per_preset"])
+    key = "augment-" + hashlib.sha1(json.dumps(
+        {"settings": settings, "seed": seed, "embedder": lib.embedder_spec["fingerprint"]},
+        sort_keys=True).encode()).hexdigest()[:16]
+    vectors = lib.cached_array(key, lambda: embed_augmentations(lib, settings, seed, progress))
+    owner = np.repeat(np.arange(len(lib.records)), per_preset)
+    keep = ~np.isnan(vectors).any(axis=1)
+    return vectors[keep].astype(np.float32), owner[keep]
+
+
+def embed_augmentations(lib, settings: dict, seed: int = 0, progress: Progress | None = None) -> np.ndarray:
+    """Decode, augment and embed every preview; ``(n * variants_per_preset, dim)`` with NaN rows for failures."""
+    embedder = lib.load_embedder()
+    per_preset, sr = int(settings["variants_per_preset"]), embedder.sample_rate
+    out = np.full((len(lib.records) * per_preset, embedder.dim), np.nan, dtype=np.float32)
+    progress = ensure_progress(progress)
+    progress.start(len(lib.records), "augmenting previews", unit="file")
+    for row, record in enumerate(lib.records):
+        try:
+            audio = load_audio(record["path"], sr)
+        except (AudioError, OSError) as exc:
+            progress.note(f"augment: skipped {record['path']}: {exc}")
+            progress.advance()
+            continue
+        rng = _preset_rng(seed, record.get("content_hash") or record["path"])
+        clips = [augment_clip(audio, sr, settings, rng) for _ in range(per_preset)]
+        out[row * per_preset:(row + 1) * per_preset] = embedder.embed_audio(clips)
+        progress.advance()
+    progress.close()
+    return out
+
+
+def augment_clip(audio: np.ndarray, sr: int, settings: dict, rng: np.random.Generator) -> np.ndarray:
+    """One augmented clip of a one-shot ``audio`` (see the module docstring)."""
+    max_shift = int(settings["max_semitones"])
+    shift = int(rng.integers(-max_shift, max_shift + 1))
+    if rng.random() < settings["loop_probability"]:
+        notes = [int(np.clip(shift + rng.integers(-5, 6), -max_shift, max_shift))
+                 for _ in range(int(rng.integers(2, 5)))]
+        clip = np.concatenate([_note(pitch_shift(audio, sr, s), sr, rng.uniform(0.15, 1.0)) for s in notes])
+    else:
+        clip = pitch_shift(audio, sr, shift)
+    if rng.random() < settings["fx_probability"]:
+        from timbre.bench.effects import apply_fx_chain, random_fx_chain
+
+        clip = apply_fx_chain(clip, sr, random_fx_chain(rng))
+    return normalize_level(clip.astype(np.float32))
+
+
+def pitch_shift(audio: np.ndarray, sr: int, semitones: float) -> np.ndarray:
+    """Play ``audio`` ``semitones`` higher (shorter) or lower (longer), like a sampler."""
+    if semitones == 0:
+        return audio
+    return resample(audio, int(round(sr * 2.0 ** (semitones / 12.0))), sr)
+
+
+def _note(audio: np.ndarray, sr: int, seconds: float) -> np.ndarray:
+    """The first ``seconds`` of ``audio`` with a short fade-out (no click between notes)."""
+    note = audio[: max(1, int(seconds * sr))].copy()
+    fade = min(len(note), int(FADE_SECONDS * sr))
+    if fade:
+        note[-fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
+    return note
+
+
+def _preset_rng(seed: int, key: str) -> np.random.Generator:
+    """A generator fixed by the seed and the preset's content (stable as the index changes)."""
+    return np.random.default_rng(int(hashlib.sha1(f"{seed}:{key}".encode()).hexdigest()[:15], 16))

@@ -1,0 +1,81 @@
+"""Training configuration of a projection head: built-in defaults + a TOML file or dict.
+
+The defaults equal ``configs/head.toml`` in the repository (a test keeps them in sync);
+a user file only needs the keys it changes. Unknown keys are refused so a typo is never
+silently ignored.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import tomllib
+from typing import Any
+
+from timbre.errors import TimbreError
+
+DEFAULT_CONFIG: dict[str, Any] = {
+    "seed": 0,
+    "model": {"hidden_dim": 512, "output_dim": 0, "dropout": 0.1},
+    "loss": {"name": "infonce", "margin": 0.5, "temperature": 0.05},
+    "optimizer": {"lr": 1e-3, "weight_decay": 1e-4},
+    "trainer": {"max_epochs": 30, "batch_size": 256, "patience": 5, "val_fraction": 0.15,
+                "negatives_per_positive": 1},
+    "augment": {"enabled": True, "variants_per_preset": 4, "max_semitones": 12,
+                "loop_probability": 0.5, "fx_probability": 0.5},
+}
+
+
+def load_head_config(config: str | os.PathLike | dict | None = None) -> dict[str, Any]:
+    """The defaults overridden by ``config`` (a TOML path or a dict); validated."""
+    where = "config" if config is None or isinstance(config, dict) else str(config)
+    if config is None:
+        override: dict = {}
+    elif isinstance(config, dict):
+        override = config
+    else:
+        override = _read_toml(config)
+    merged = copy.deepcopy(DEFAULT_CONFIG)
+    _merge(merged, override, where)
+    _validate(merged, where)
+    return merged
+
+
+def _read_toml(path: str | os.PathLike) -> dict:
+    if not os.path.exists(path):
+        raise TimbreError(f"{path}: config file not found; pass an existing TOML file to --config")
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise TimbreError(f"{path}: not valid TOML ({exc}); fix the file") from exc
+
+
+def _merge(base: dict, override: dict, where: str, prefix: str = "") -> None:
+    for key, value in override.items():
+        name = f"{prefix}{key}"
+        if key not in base:
+            known = ", ".join(sorted(f"{prefix}{k}" for k in base))
+            raise TimbreError(f"{where}: unknown setting '{name}'; known: {known}")
+        if isinstance(base[key], dict):
+            if not isinstance(value, dict):
+                raise TimbreError(f"{where}: '{name}' must be a table")
+            _merge(base[key], value, where, f"{name}.")
+        else:
+            base[key] = value
+
+
+def _validate(cfg: dict, where: str) -> None:
+    from timbre.heads.losses import LOSSES
+
+    if cfg["loss"]["name"] not in LOSSES:
+        raise TimbreError(f"{where}: loss.name must be one of {', '.join(LOSSES)}, got {cfg['loss']['name']!r}")
+    positive = [("model", "hidden_dim"), ("trainer", "max_epochs"), ("trainer", "batch_size"),
+                ("optimizer", "lr"), ("loss", "temperature")]
+    for table, key in positive:
+        if not cfg[table][key] > 0:
+            raise TimbreError(f"{where}: {table}.{key} must be > 0, got {cfg[table][key]!r}")
+    if not 0 < cfg["trainer"]["val_fraction"] < 1:
+        raise TimbreError(f"{where}: trainer.val_fraction must be between 0 and 1")
+    if cfg["model"]["output_dim"] < 0:
+        raise TimbreError(f"{where}: model.output_dim must be >= 0 (0 = the embedder's dimension)")

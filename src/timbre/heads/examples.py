@@ -1,0 +1,147 @@
+"""Training examples over frozen vectors, split into train/validation by preset.
+
+The *table* holds every vector a batch can refer to: the index's preset vectors (rows
+``0..n-1``) followed by the augmented embeddings (each with its ``owner`` preset). User
+pairs/triplets and self-supervised pairs are row numbers into it, so training never
+decodes audio. A preset is in the validation split or not (by a seeded hash of its content
+hash); an example touching any validation preset is validation-only, so nothing learned
+from a held-out preset leaks into training.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from timbre.heads.metrics import best_threshold, pair_accuracy, pair_scores, retrieval_metrics, roc_auc
+from timbre.heads.pairs import ResolvedPairs
+
+MAX_VALIDATION_QUERIES = 2000
+
+
+@dataclass
+class Examples:
+    """Pairs ``(row a, row b)`` with 1/0 targets and triplets ``(anchor, positive, negative)``."""
+
+    pairs: np.ndarray
+    pair_target: np.ndarray
+    pair_weight: np.ndarray
+    triplets: np.ndarray
+    triplet_weight: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.pairs) + len(self.triplets)
+
+    def labelled_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """All pairs plus each triplet as (anchor, positive, 1) and (anchor, negative, 0)."""
+        t = self.triplets
+        pairs = np.concatenate([self.pairs, t[:, [0, 1]], t[:, [0, 2]]]).astype(np.int64)
+        target = np.concatenate([self.pair_target, np.ones(len(t)), np.zeros(len(t))]).astype(np.float32)
+        return pairs, target
+
+
+@dataclass
+class TrainingData:
+    """Everything a head trains and validates on (see the module docstring)."""
+
+    table: np.ndarray
+    n_presets: int
+    owner: np.ndarray
+    val_presets: np.ndarray
+    train: Examples
+    val: Examples
+    val_queries: np.ndarray
+    summary: dict = field(default_factory=dict)
+
+
+def build_training_data(vectors: np.ndarray, preset_keys: list[str], resolved: ResolvedPairs | None = None,
+                        augmented: np.ndarray | None = None, aug_owner: np.ndarray | None = None, *,
+                        val_fraction: float = 0.15, negatives_per_positive: int = 1,
+                        seed: int = 0) -> TrainingData:
+    """Assemble the table and the train/validation examples (deterministic for a seed)."""
+    n = len(vectors)
+    augmented = np.zeros((0, vectors.shape[1]), np.float32) if augmented is None else augmented
+    aug_owner = np.zeros(0, np.int64) if aug_owner is None else np.asarray(aug_owner, np.int64)
+    table = np.concatenate([vectors, augmented]).astype(np.float32)
+    owner = np.concatenate([np.arange(n), aug_owner]).astype(np.int64)
+    is_val = split_presets(preset_keys, val_fraction, seed)
+    rng = np.random.default_rng(seed)
+    user = _user_examples(resolved)
+    selfsup = _self_supervised(aug_owner, n, is_val, negatives_per_positive, rng)
+    train, val = (_concat([_select(ex, owner, is_val, want_val) for ex in (user, selfsup)])
+                  for want_val in (False, True))
+    val_aug = np.flatnonzero(is_val[aug_owner]) + n
+    if len(val_aug) > MAX_VALIDATION_QUERIES:
+        val_aug = np.sort(rng.choice(val_aug, MAX_VALIDATION_QUERIES, replace=False))
+    summary = {"presets": n, "validation_presets": int(is_val.sum()), "augmented": len(augmented),
+               "user_pairs": len(user.pairs), "user_triplets": len(user.triplets),
+               "train_examples": len(train), "validation_examples": len(val)}
+    return TrainingData(table, n, owner, is_val, train, val, val_aug.astype(np.int64), summary)
+
+
+def split_presets(keys: list[str], val_fraction: float, seed: int) -> np.ndarray:
+    """Boolean mask of validation presets from a seeded hash of each key (stable as the index grows)."""
+    fractions = np.array([int(hashlib.sha1(f"{seed}:{k}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+                          for k in keys])
+    is_val = fractions < val_fraction
+    if len(keys) >= 2 and (is_val.all() or not is_val.any()):
+        is_val[:] = False
+        is_val[int(np.argmin(fractions))] = True  # keep both splits non-empty
+    return is_val
+
+
+def _user_examples(resolved: ResolvedPairs | None) -> Examples:
+    pairs = np.array(resolved.pairs if resolved else [], np.float64).reshape(-1, 4)
+    triplets = np.array(resolved.triplets if resolved else [], np.float64).reshape(-1, 4)
+    return Examples(pairs[:, :2].astype(np.int64), pairs[:, 2].astype(np.float32), pairs[:, 3].astype(np.float32),
+                    triplets[:, :3].astype(np.int64), triplets[:, 3].astype(np.float32))
+
+
+def _self_supervised(aug_owner: np.ndarray, n: int, is_val: np.ndarray, negatives: int,
+                     rng: np.random.Generator) -> Examples:
+    """(augmented view, its preset, 1) plus ``negatives`` random same-split presets as 0."""
+    rows = np.arange(len(aug_owner)) + n
+    pairs, target = [np.stack([rows, aug_owner], 1)], [np.ones(len(rows))]
+    for split in (False, True):
+        pool = np.flatnonzero(is_val == split)
+        mine = np.flatnonzero(is_val[aug_owner] == split)
+        if len(pool) < 2 or len(mine) == 0:
+            continue
+        for _ in range(negatives):
+            other = pool[rng.integers(0, len(pool), len(mine))]
+            clash = other == aug_owner[mine]
+            other[clash] = pool[(np.searchsorted(pool, other[clash]) + 1) % len(pool)]
+            pairs.append(np.stack([rows[mine], other], 1))
+            target.append(np.zeros(len(mine)))
+    pairs_arr = np.concatenate(pairs).astype(np.int64)
+    return Examples(pairs_arr, np.concatenate(target).astype(np.float32), np.ones(len(pairs_arr), np.float32),
+                    np.zeros((0, 3), np.int64), np.zeros(0, np.float32))
+
+
+def _select(ex: Examples, owner: np.ndarray, is_val: np.ndarray, want_val: bool) -> Examples:
+    p = is_val[owner[ex.pairs]].any(axis=1) == want_val
+    t = is_val[owner[ex.triplets]].any(axis=1) == want_val
+    return Examples(ex.pairs[p], ex.pair_target[p], ex.pair_weight[p], ex.triplets[t], ex.triplet_weight[t])
+
+
+def _concat(parts: list[Examples]) -> Examples:
+    return Examples(*(np.concatenate([getattr(p, f) for p in parts]) for f in
+                      ("pairs", "pair_target", "pair_weight", "triplets", "triplet_weight")))
+
+
+def evaluate_projection(projected: np.ndarray, data: TrainingData) -> dict[str, float]:
+    """Validation figures for a projected table: the similarity threshold is fitted on the
+    training pairs, then pair accuracy and ROC AUC are measured on held-out pairs; MRR and
+    recall@k rank each held-out augmented view's preset among all presets."""
+    train_pairs, train_target = data.train.labelled_pairs()
+    threshold = best_threshold(pair_scores(projected, train_pairs), train_target)
+    val_pairs, val_target = data.val.labelled_pairs()
+    val_scores = pair_scores(projected, val_pairs)
+    figures = {"pair_accuracy": pair_accuracy(val_scores, val_target, threshold),
+               "auc": roc_auc(val_scores, val_target), "threshold": threshold,
+               "validation_pairs": int(len(val_pairs))}
+    presets = projected[: data.n_presets]
+    figures.update(retrieval_metrics(projected[data.val_queries], data.owner[data.val_queries], presets))
+    return figures

@@ -1,0 +1,95 @@
+"""The projection head: a residual MLP over frozen embedder vectors.
+
+``y = normalize(P x + W2 gelu(W1 x))``. ``P`` starts as the identity and ``W2`` at zero, so
+an untrained head returns its input (re-normalised) and reproduces the base ranking
+exactly. When the output dimension differs from the input:
+
+* smaller: ``P`` starts as the top principal directions of the library vectors (uncentred,
+  i.e. the best rank-k approximation of the cosine Gram matrix), which preserves the base
+  ranking as far as any k-dimensional projection can; without vectors, a truncated identity;
+* larger: ``P`` is the identity padded with zero rows (exact).
+
+This module imports torch; import it lazily.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+class ResidualProjection(nn.Module):
+    """The trainable network of a head (its ``state_dict`` is what gets saved)."""
+
+    def __init__(self, input_dim: int, hidden_dim: int = 512, output_dim: int = 0, dropout: float = 0.1):
+        super().__init__()
+        self.input_dim, self.output_dim = int(input_dim), int(output_dim or input_dim)
+        self.skip = nn.Linear(self.input_dim, self.output_dim, bias=False)
+        self.mlp = nn.Sequential(
+            nn.Linear(self.input_dim, hidden_dim), nn.GELU(), nn.Dropout(dropout),
+            nn.Linear(hidden_dim, self.output_dim),
+        )
+        self.reset_to_identity()
+
+    def reset_to_identity(self, vectors: np.ndarray | None = None) -> None:
+        """Start as (close to) the identity map; see the module docstring."""
+        with torch.no_grad():
+            self.skip.weight.copy_(torch.from_numpy(initial_projection(self.input_dim, self.output_dim, vectors)))
+            nn.init.zeros_(self.mlp[-1].weight)
+            nn.init.zeros_(self.mlp[-1].bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.normalize(self.skip(x) + self.mlp(x), dim=-1)
+
+
+def initial_projection(input_dim: int, output_dim: int, vectors: np.ndarray | None = None) -> np.ndarray:
+    """``(output_dim, input_dim)`` float32: identity, padded identity, or top principal axes."""
+    if output_dim >= input_dim or vectors is None or len(vectors) < output_dim:
+        return np.eye(output_dim, input_dim, dtype=np.float32)
+    x = np.asarray(vectors, dtype=np.float64)
+    _, eigvecs = np.linalg.eigh(x.T @ x)  # ascending eigenvalues
+    return np.ascontiguousarray(eigvecs[:, ::-1][:, :output_dim].T, dtype=np.float32)
+
+
+class ProjectionHead:
+    """A trained (or fresh) head; follows the search ``Head`` protocol.
+
+    ``id`` names it in the registry, ``embedder_fingerprint`` is the embedder whose
+    vectors it was trained on, ``config`` is its saved ``config.json``."""
+
+    def __init__(self, net: ResidualProjection, head_id: str, embedder_fingerprint: str,
+                 config: dict[str, Any] | None = None):
+        self.net = net.eval()
+        self.id = head_id
+        self.embedder_fingerprint = embedder_fingerprint
+        self.config = dict(config or {})
+
+    @property
+    def input_dim(self) -> int:
+        return self.net.input_dim
+
+    @property
+    def output_dim(self) -> int:
+        return self.net.output_dim
+
+    def project(self, vectors: np.ndarray, batch_size: int = 65536) -> np.ndarray:
+        """Map ``(n, input_dim)`` vectors to ``(n, output_dim)`` float32 unit vectors."""
+        from timbre.errors import HeadError
+
+        x = np.asarray(vectors, dtype=np.float32)
+        if x.ndim != 2 or x.shape[1] != self.input_dim:
+            raise HeadError(f"head {self.id}: expects {self.input_dim}-d vectors, got shape {x.shape}; "
+                            "use a head trained on this index's embedder")
+        self.net.eval()
+        out = np.empty((len(x), self.output_dim), dtype=np.float32)
+        with torch.no_grad():
+            for start in range(0, len(x), batch_size):
+                out[start:start + batch_size] = self.net(torch.from_numpy(x[start:start + batch_size])).numpy()
+        return out
+
+    def __repr__(self) -> str:
+        return f"ProjectionHead(id={self.id!r}, dims={self.input_dim}->{self.output_dim})"

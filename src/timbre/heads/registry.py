@@ -1,0 +1,225 @@
+"""Trained heads on disk: ``<models>/heads/<id>/`` plus a ``latest`` pointer.
+
+A head folder holds ``model.safetensors`` (the network's weights), ``config.json``
+(format version, architecture, dimensions, loss, embedder name + fingerprint, hashes of
+the training data, library versions, creation time), ``metrics.json`` (validation figures
+before and after training), ``training_curve.png`` and Lightning's CSV logs in ``logs/``.
+It is written under a temporary name in the same folder and renamed when complete, so a
+crash never leaves a half-written head.
+
+``latest`` is a small text file holding the newest head's id, replaced atomically with
+``os.replace``. A text file rather than a symlink because creating symlinks needs extra
+privileges on Windows; it works the same on every OS.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from timbre.errors import HeadError
+
+FORMAT_VERSION = 1
+WEIGHTS_FILE, CONFIG_FILE, METRICS_FILE, LATEST_FILE = "model.safetensors", "config.json", "metrics.json", "latest"
+TMP_PREFIX = ".tmp-"
+
+
+@dataclass
+class HeadInfo:
+    """What ``timbre heads list/show`` and ``train_head`` report about one head."""
+
+    id: str
+    path: str
+    created: str
+    loss: str
+    dims: dict[str, int]
+    embedder: dict[str, Any]
+    metrics: dict[str, Any] = field(default_factory=dict)
+    latest: bool = False
+    training: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def heads_dir(models_dir: str) -> str:
+    """``<models>/heads``."""
+    return os.path.join(os.path.abspath(models_dir), "heads")
+
+
+def staging_dir(models_dir: str, head_id: str) -> str:
+    """A fresh temporary folder for a head being written (renamed by ``commit_head``)."""
+    path = os.path.join(heads_dir(models_dir), f"{TMP_PREFIX}{head_id}")
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    return path
+
+
+def write_json(path: str, obj: Any) -> None:
+    """Write JSON atomically (temp file in the same folder, fsync, rename)."""
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(obj, fh, indent=2, sort_keys=True)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def save_weights(folder: str, net) -> None:
+    """The network's weights as ``model.safetensors`` (fsynced)."""
+    from safetensors.torch import save_file
+
+    path = os.path.join(folder, WEIGHTS_FILE)
+    save_file({k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}, path)
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def commit_head(models_dir: str, staging: str, head_id: str) -> str:
+    """Rename a complete staging folder to ``heads/<id>`` and point ``latest`` at it."""
+    final = os.path.join(heads_dir(models_dir), head_id)
+    if os.path.exists(final):
+        raise HeadError(f"{final}: a head with this id already exists; train again for a new id")
+    os.replace(staging, final)
+    set_latest(models_dir, head_id)
+    return final
+
+
+def set_latest(models_dir: str, head_id: str | None) -> None:
+    """Point ``latest`` at ``head_id`` (atomic), or remove it when ``None``."""
+    path = os.path.join(heads_dir(models_dir), LATEST_FILE)
+    if head_id is None:
+        if os.path.exists(path):
+            os.remove(path)
+        return
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(head_id + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def latest_id(models_dir: str) -> str | None:
+    """The id ``latest`` names, or the newest head when the pointer is missing or stale."""
+    path = os.path.join(heads_dir(models_dir), LATEST_FILE)
+    ids = head_ids(models_dir)
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as fh:
+            named = fh.read().strip()
+        if named in ids:
+            return named
+    return ids[-1] if ids else None
+
+
+def head_ids(models_dir: str) -> list[str]:
+    """Ids of the complete heads, oldest first (ids start with their UTC creation time)."""
+    root = heads_dir(models_dir)
+    if not os.path.isdir(root):
+        return []
+    return sorted(name for name in os.listdir(root)
+                  if not name.startswith(".") and os.path.isfile(os.path.join(root, name, CONFIG_FILE)))
+
+
+def resolve_ref(models_dir: str, ref: str = "latest") -> str:
+    """The head id for ``ref``: ``latest``, an id, or a unique prefix of one."""
+    ids = head_ids(models_dir)
+    if ref == "latest":
+        found = latest_id(models_dir)
+        if found is None:
+            raise HeadError(f"{heads_dir(models_dir)}: no trained head; run `timbre train` first")
+        return found
+    matches = [i for i in ids if i == ref] or [i for i in ids if i.startswith(ref)]
+    if len(matches) != 1:
+        what = "matches several heads" if matches else "is not a head"
+        raise HeadError(f"{ref!r} {what} in {heads_dir(models_dir)}; see `timbre heads list`")
+    return matches[0]
+
+
+def read_head_config(folder: str) -> dict[str, Any]:
+    """A head's ``config.json``, checked; ``HeadError`` when missing, damaged or too new."""
+    path = os.path.join(folder, CONFIG_FILE)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            config = json.load(fh)
+        version, dims = config["format_version"], config["dims"]
+        int(dims["input"]), int(dims["output"]), int(dims["hidden"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise HeadError(f"{path}: missing or damaged head config ({type(exc).__name__}); "
+                        "remove the head with `timbre heads rm` and train again") from exc
+    if version != FORMAT_VERSION:
+        raise HeadError(f"{path}: head format version {version} is not supported (expected {FORMAT_VERSION}); "
+                        "upgrade timbre or train again")
+    return config
+
+
+def load_head(models_dir: str, ref: str = "latest", *, embedder_fingerprint: str | None = None):
+    """The ``ProjectionHead`` named by ``ref`` (``latest``, an id or a unique id prefix).
+
+    With ``embedder_fingerprint``, a head trained on another embedder raises ``HeadError``."""
+    from timbre.heads.model import ProjectionHead, ResidualProjection
+
+    head_id = resolve_ref(models_dir, ref)
+    folder = os.path.join(heads_dir(models_dir), head_id)
+    config = read_head_config(folder)
+    dims = config["dims"]
+    net = ResidualProjection(dims["input"], dims["hidden"], dims["output"], dropout=0.0)  # eval only
+    try:
+        from safetensors.torch import load_file
+
+        net.load_state_dict(load_file(os.path.join(folder, WEIGHTS_FILE)))
+    except Exception as exc:  # missing file, truncated file, wrong tensor shapes
+        raise HeadError(f"{os.path.join(folder, WEIGHTS_FILE)}: cannot load the head's weights "
+                        f"({type(exc).__name__}); remove it with `timbre heads rm {head_id}` and train again") from exc
+    head = ProjectionHead(net, head_id, config["embedder"]["fingerprint"], config)
+    if embedder_fingerprint is not None:
+        ensure_head_fits(head, embedder_fingerprint)
+    return head
+
+
+def ensure_head_fits(head, embedder_fingerprint: str) -> None:
+    """``HeadError`` unless ``head`` was trained on vectors of this embedder fingerprint."""
+    if head.embedder_fingerprint != embedder_fingerprint:
+        raise HeadError(f"head {head.id} was trained on embedder fingerprint {head.embedder_fingerprint}, "
+                        f"the index has {embedder_fingerprint}; train a head on this index with `timbre train`")
+
+
+def head_info(models_dir: str, ref: str = "latest") -> HeadInfo:
+    """Config and metrics of one head (no weights loaded)."""
+    head_id = resolve_ref(models_dir, ref)
+    folder = os.path.join(heads_dir(models_dir), head_id)
+    config = read_head_config(folder)
+    try:
+        with open(os.path.join(folder, METRICS_FILE), encoding="utf-8") as fh:
+            metrics = json.load(fh)
+    except (OSError, ValueError):
+        metrics = {}
+    return HeadInfo(head_id, folder, config.get("created", ""), config.get("loss", {}).get("name", ""),
+                    config["dims"], config.get("embedder", {}), metrics, head_id == latest_id(models_dir),
+                    config.get("training", {}))
+
+
+def list_heads(models_dir: str) -> list[HeadInfo]:
+    """Every complete head, oldest first; damaged ones are listed with ``loss == "damaged"``."""
+    infos = []
+    for head_id in head_ids(models_dir):
+        try:
+            infos.append(head_info(models_dir, head_id))
+        except HeadError as err:
+            folder = os.path.join(heads_dir(models_dir), head_id)
+            infos.append(HeadInfo(head_id, folder, "", "damaged", {}, {}, {"error": str(err)}))
+    return infos
+
+
+def remove_head(models_dir: str, ref: str) -> str:
+    """Delete a head; if ``latest`` named it, repoint it at the newest remaining head (or clear it)."""
+    head_id = resolve_ref(models_dir, ref)
+    was_latest = head_id == latest_id(models_dir)
+    shutil.rmtree(os.path.join(heads_dir(models_dir), head_id))
+    if was_latest:
+        remaining = head_ids(models_dir)
+        set_latest(models_dir, remaining[-1] if remaining else None)
+    return head_id

@@ -1,0 +1,141 @@
+"""``train_head``: the one library call behind ``timbre train``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import shutil
+import uuid
+from typing import Any, Sequence
+
+from timbre.errors import TimbreError
+from timbre.heads.config import load_head_config
+from timbre.heads.pairs import ResolvedPairs, read_pairs, resolve_records
+from timbre.heads.registry import (FORMAT_VERSION, HeadInfo, commit_head, head_info, save_weights, staging_dir,
+                                   write_json)
+from timbre.progress import Progress, ensure_progress
+
+MISSING_EXAMPLES = 5
+
+
+def train_head(index_path: str, *, pairs: Sequence[str] = (), augment: bool | None = None,
+               config: str | dict | None = None, models_dir: str | None = None, max_epochs: int | None = None,
+               progress: Progress | None = None) -> HeadInfo:
+    """Train a projection head on the index at ``index_path`` and register it as ``latest``.
+
+    ``pairs`` are pair files (see ``timbre.heads.pairs``); ``augment`` adds self-supervised
+    positives (``None``: the config's ``augment.enabled``); ``config`` is a TOML path or a
+    dict overriding ``configs/head.toml``. Pair records naming files that are not in the
+    index are counted and reported (``training.missing`` of the result), never dropped silently.
+    """
+    from timbre.index import open_index
+    from timbre.runtime import default_models_dir
+
+    cfg = load_head_config(config)
+    if max_epochs:
+        cfg["trainer"]["max_epochs"] = int(max_epochs)
+    augment = cfg["augment"]["enabled"] if augment is None else bool(augment)
+    models_dir = models_dir or default_models_dir()
+    progress = ensure_progress(progress)
+    lib = open_index(index_path)
+    if len(lib) < 2:
+        raise TimbreError(f"{lib.path}: the index holds {len(lib)} preset(s); index at least two before training")
+    records, pair_files = _read_pair_files(pairs)
+    resolved = resolve_records(records, lib.paths, lib.hashes)
+    missing = _report_missing(resolved, progress)
+    if not (resolved.pairs or resolved.triplets or augment):
+        raise TimbreError("nothing to train on: no pair of the pair files is in the index and augmentation is off; "
+                          "pass --pairs FILE or --augment")
+    data = _training_data(lib, resolved, augment, cfg, progress)
+    head_id = new_head_id()
+    staging = staging_dir(models_dir, head_id)
+    try:
+        _fit_and_write(staging, data, cfg, progress, {
+            "pair_files": pair_files, "missing": missing, "augment": augment, "summary": data.summary,
+            "index": {"path": lib.path, "state_id": lib.state_id, "presets": len(lib)},
+        }, lib.embedder_spec)
+        commit_head(models_dir, staging, head_id)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return head_info(models_dir, head_id)
+
+
+def new_head_id(now: dt.datetime | None = None) -> str:
+    """``YYYYmmdd-HHMMSS-xxxxxx`` (UTC): sorts by creation time, unique."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return f"{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def _read_pair_files(paths: Sequence[str]) -> tuple[list[dict], list[dict]]:
+    records, described = [], []
+    for path in paths:
+        found = read_pairs(path)
+        with open(path, "rb") as fh:
+            digest = hashlib.sha256(fh.read()).hexdigest()
+        records.extend(found)
+        described.append({"path": os.path.abspath(path), "sha256": digest, "records": len(found)})
+    return records, described
+
+
+def _report_missing(resolved: ResolvedPairs, progress: Progress) -> dict[str, Any]:
+    ids = sorted({rec_id for rec_id, _, _ in resolved.missing})
+    examples = sorted({path for _, _, path in resolved.missing})[:MISSING_EXAMPLES]
+    if ids:
+        progress.note(f"{len(ids)} pair record(s) name files not in the index and are left out "
+                      f"(first: {', '.join(examples)}); index those files or fix the pair file")
+    return {"records": len(ids), "examples": examples}
+
+
+def _training_data(lib, resolved: ResolvedPairs, augment: bool, cfg: dict, progress: Progress):
+    from timbre.heads.augment import augmented_views
+    from timbre.heads.examples import build_training_data
+
+    views, owner = augmented_views(lib, cfg["augment"], cfg["seed"], progress) if augment else (None, None)
+    return build_training_data(lib.vectors, lib.hashes, resolved, views, owner,
+                               val_fraction=cfg["trainer"]["val_fraction"],
+                               negatives_per_positive=cfg["trainer"]["negatives_per_positive"], seed=cfg["seed"])
+
+
+def _fit_and_write(folder: str, data, cfg: dict, progress: Progress, training: dict, embedder_spec: dict) -> None:
+    """Train, then write weights, config.json, metrics.json and the curve into ``folder``."""
+    import pytorch_lightning as pl
+    import torch
+
+    import timbre
+    from timbre.heads.curve import plot_training_curve
+    from timbre.heads.examples import evaluate_projection
+    from timbre.heads.fit import fit_projection
+    from timbre.heads.model import ProjectionHead
+
+    fit = fit_projection(data, cfg, log_dir=folder, progress=progress)
+    projected = ProjectionHead(fit.net, "", embedder_spec["fingerprint"]).project(data.table)
+    metrics = {"before": evaluate_projection(data.table, data), "after": evaluate_projection(projected, data),
+               "monitor": fit.monitor, "epochs": fit.epochs, "train_seconds": round(fit.seconds, 2),
+               "history": fit.history}
+    save_weights(folder, fit.net)
+    write_json(os.path.join(folder, "metrics.json"), _finite(metrics))
+    write_json(os.path.join(folder, "config.json"), {
+        "format_version": FORMAT_VERSION, "architecture": "residual_mlp",
+        "dims": {"input": fit.net.input_dim, "hidden": cfg["model"]["hidden_dim"], "output": fit.net.output_dim},
+        "loss": cfg["loss"], "settings": cfg,
+        "embedder": {"name": embedder_spec["name"], "fingerprint": embedder_spec["fingerprint"],
+                     "options": embedder_spec.get("options", {})},
+        "training": {**training, "epochs": fit.epochs, "train_seconds": round(fit.seconds, 2)},
+        "versions": {"timbre": timbre.__version__, "torch": torch.__version__, "lightning": pl.__version__},
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    })
+    plot_training_curve(fit.history, os.path.join(folder, "logs", "metrics.csv"),
+                        os.path.join(folder, "training_curve.png"), fit.monitor)
+
+
+def _finite(obj: Any) -> Any:
+    """NaN -> None so the JSON is standard."""
+    if isinstance(obj, float):
+        return obj if obj == obj else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_finite(v) for v in obj]
+    return obj

@@ -1,0 +1,132 @@
+"""``open_index``: a read-only view of an index (records, vectors, embedder, derived-data cache)."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections import Counter
+from typing import Any, Callable
+
+import numpy as np
+
+from timbre.errors import EmbedderMismatchError, IndexStoreError
+from timbre.index import store
+
+
+class LibraryIndex:
+    """Indexed files and their vectors as of one committed state.
+
+    ``vectors[i]`` (float32, L2-normalised) belongs to ``records[i]``; ``state_id`` changes
+    whenever the indexed content changes, so derived data keyed by it stays valid."""
+
+    def __init__(self, path: str, config: dict[str, Any], manifest: dict[str, Any],
+                 records: list[dict[str, Any]], vectors: np.ndarray):
+        self.path = path
+        self.config = config
+        self.embedder_spec: dict[str, Any] = config["embedder"]
+        self.records = records
+        self.vectors = vectors
+        self.skipped: list[dict[str, str]] = [
+            {"path": s["path"], "reason": s["reason"], "detail": s["detail"]} for s in manifest["skipped"]]
+        self.state_id = store.state_id(manifest)
+        self._embedder = None
+
+    @property
+    def paths(self) -> list[str]:
+        return [r["path"] for r in self.records]
+
+    @property
+    def hashes(self) -> list[str]:
+        return [r["content_hash"] for r in self.records]
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def load_embedder(self):
+        """The index's embedder, built once per ``LibraryIndex``; its fingerprint must match."""
+        if self._embedder is None:
+            from timbre.embedders import load_embedder
+
+            spec = self.embedder_spec
+            model = load_embedder(spec["name"], **spec.get("options", {}))
+            if model.fingerprint() != spec["fingerprint"]:
+                raise EmbedderMismatchError(
+                    f"index {self.path} was built with {spec['name']} fingerprint {spec['fingerprint']} but "
+                    f"this installation gives {model.fingerprint()}; rebuild it with `timbre index DIR --index NEW`")
+            self._embedder = model
+        return self._embedder
+
+    def cache_dir(self) -> str:
+        return os.path.join(self.path, store.CACHE_DIR)
+
+    def cache_file(self, key: str, suffix: str) -> str:
+        """Path for derived data ``key`` at this state (older states of ``key`` are deleted)."""
+        safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", key)
+        folder = self.cache_dir()
+        os.makedirs(folder, exist_ok=True)
+        current = f"{safe}--{self.state_id}{suffix}"
+        for entry in os.listdir(folder):
+            if entry.startswith(f"{safe}--") and entry.endswith(suffix) and entry != current:
+                try:
+                    os.remove(os.path.join(folder, entry))
+                except OSError:
+                    pass
+        return os.path.join(folder, current)
+
+    def cached_array(self, key: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
+        """``compute()`` cached in ``<index>/cache/`` under ``key`` + ``state_id``.
+
+        A read-only index folder still works: the array is then computed every time."""
+        try:
+            path = self.cache_file(key, ".npy")
+        except OSError:
+            return np.asarray(compute())
+        if os.path.exists(path):
+            try:
+                return np.load(path)
+            except (OSError, ValueError):
+                pass
+        array = np.asarray(compute())
+        tmp = f"{path}.{uuid.uuid4().hex[:8]}{store.TMP_SUFFIX}"
+        try:
+            with open(tmp, "wb") as fh:
+                np.save(fh, array)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+        return array
+
+
+def open_index(index_path: str) -> LibraryIndex:
+    """Open the index at ``index_path``; raises ``IndexStoreError`` if there is none."""
+    index_path = os.path.abspath(index_path)
+    config = store.read_config(index_path)
+    dim = int(config["embedder"]["dim"])
+    for _ in range(3):  # a writer may compact shards between reading the manifest and them
+        manifest = store.read_manifest(index_path)
+        try:
+            records, vectors = store.read_shards(index_path, manifest["shards"], dim)
+            return LibraryIndex(index_path, config, manifest, records, vectors)
+        except FileNotFoundError:
+            continue
+    raise IndexStoreError(f"{index_path}: shards keep changing under a writer; retry when `timbre index` ends")
+
+
+def describe_index(index_path: str) -> dict[str, Any]:
+    """What ``timbre info`` shows: embedder, counts, banks, skipped files with reasons."""
+    lib = open_index(index_path)
+    banks = Counter(r["bank"] for r in lib.records)
+    reasons = Counter(s["reason"] for s in lib.skipped)
+    return {
+        "path": lib.path,
+        "format_version": lib.config["format_version"],
+        "created": lib.config.get("created"),
+        "embedder": lib.embedder_spec,
+        "state_id": lib.state_id,
+        "files": len(lib),
+        "banks": dict(sorted(banks.items())),
+        "skipped_count": len(lib.skipped),
+        "skipped_by_reason": dict(sorted(reasons.items())),
+        "skipped": sorted(lib.skipped, key=lambda s: s["path"]),
+    }

@@ -1,0 +1,135 @@
+"""``timbre label pull``: turn Label Studio annotations into records of the pair file.
+
+Each annotator's answer to a task is one record (source ``labelstudio``, annotator = their
+email, ``created_at`` kept). Pulling is idempotent: record ids are stable, and the ledger
+remembers which annotation became which record. An annotator who changed an answer replaces
+their old record. Cancelled (skipped in the UI) and "skip" answers add nothing; answers with an
+unknown value are reported and skipped; tasks whose annotators disagree are reported (every
+judgment is still kept, the trainer weighs them).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+
+from timbre.heads.pairs import append_pairs, read_pairs, validate_record, write_pairs
+from timbre.labeling.client import connect
+from timbre.labeling.interface import SKIP, read_answer
+from timbre.labeling.project import DEFAULT_PROJECT, require_project
+from timbre.labeling.state import Ledger, ProjectState, ledger_path_for
+
+
+@dataclass
+class PullReport:
+    """What a pull did; ``to_dict`` is the stable JSON of ``timbre label pull --json``."""
+
+    out: str
+    project: str
+    annotations: int = 0
+    added: int = 0
+    already_pulled: int = 0
+    replaced: int = 0
+    skipped: int = 0
+    cancelled: int = 0
+    invalid: list[str] = field(default_factory=list)
+    disagreements: list[str] = field(default_factory=list)
+    missing_files: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def pull_annotations(index_path: str, out: str, *, project: str = DEFAULT_PROJECT, client=None,
+                     ledger_path: str | None = None) -> PullReport:
+    """Append the project's new judgments to the pair file ``out``; returns counts and problems."""
+    client = client or connect()
+    ledger = Ledger.load(ledger_path or ledger_path_for(index_path))
+    state = ledger.find(client.url, project)
+    project_id = require_project(client, state, project, client.url)
+    emails = client.user_emails()
+    report = PullReport(out=out, project=project)
+    records, pulled, replaced = [], {}, set()
+    for task in client.iter_tasks(project_id):
+        task_records = _task_records(task, state, emails, report)
+        for annotation_id, record in task_records:
+            previous = state.pulled.get(annotation_id, {}).get("record_id")
+            if previous == record["id"]:
+                report.already_pulled += 1
+            elif previous:
+                replaced.add(previous)
+            pulled[annotation_id] = {"task_id": task["id"], "record_id": record["id"]}
+            records.append(record)
+        _note_disagreement(task, [r for _, r in task_records], report)
+    replaced -= {r["id"] for r in records}
+    report.replaced = _drop_records(out, replaced)
+    report.added = append_pairs(out, records) if records else 0
+    report.missing_files = sorted({rec[k] for rec in records for k in rec
+                                   if k.endswith("_path") and not os.path.exists(rec[k])})
+    state.pulled.update(pulled)  # only after the pair file is safely written
+    ledger.save()
+    return report
+
+
+def _task_records(task: dict, state: ProjectState, emails: dict[int, str], report: PullReport) -> list:
+    """``(annotation id, record)`` for each usable annotation of one task."""
+    data = task["data"]
+    mode = data.get("mode") or state.mode
+    out = []
+    for ann in task["annotations"]:
+        report.annotations += 1
+        if ann.get("was_cancelled"):
+            report.cancelled += 1
+            continue
+        answer = read_answer(ann.get("result"), mode)
+        if answer.problem:
+            report.invalid.append(f"task {task['id']} annotation {ann.get('id')}: {answer.problem}")
+            continue
+        if answer.choice == SKIP:
+            report.skipped += 1
+            continue
+        annotator = emails.get(ann.get("completed_by")) or str(ann.get("completed_by", ""))
+        record = make_record(data, answer.choice, annotator, str(ann.get("created_at") or ""))
+        out.append((str(ann.get("id")), record))
+    return out
+
+
+def make_record(data: dict, choice: str, annotator: str, created_at: str) -> dict:
+    """The pair-file record of one answer to a task whose ``data`` came from ``push``."""
+    base = {"source": "labelstudio", "annotator": annotator, "created_at": created_at, "weight": 1.0}
+    if data.get("mode", "pair") == "pair":
+        record = {"kind": "pair", "label": choice, **base,
+                  **{f"{role}_{key}": data[f"{role}_{key}"] for role in ("a", "b") for key in ("path", "hash")}}
+    else:
+        positive, negative = ("a", "b") if choice == "a_closer" else ("b", "a")
+        record = {"kind": "triplet", **base,
+                  "anchor_path": data["r_path"], "anchor_hash": data["r_hash"],
+                  "positive_path": data[f"{positive}_path"], "positive_hash": data[f"{positive}_hash"],
+                  "negative_path": data[f"{negative}_path"], "negative_hash": data[f"{negative}_hash"]}
+    return validate_record(record, "label studio task")
+
+
+def _note_disagreement(task: dict, records: list[dict], report: PullReport) -> None:
+    answers = {r["annotator"]: r.get("label") or r["positive_hash"] for r in records}
+    if len(set(answers.values())) > 1:
+        report.disagreements.append(f"task {task['id']} ({task['data'].get('a_name', '')} / "
+                                    f"{task['data'].get('b_name', '')}): annotators disagree "
+                                    f"({', '.join(sorted(answers))})")
+
+
+def _drop_records(out: str, record_ids: set[str]) -> int:
+    """Remove superseded records (an annotator changed the answer); returns how many."""
+    if not record_ids or not os.path.exists(out):
+        return 0
+    existing = read_pairs(out)
+    kept = [r for r in existing if r["id"] not in record_ids]
+    if len(kept) != len(existing):
+        write_pairs(out, kept)
+    return len(existing) - len(kept)
+
+
+def default_pairs_file() -> str:
+    """``$TIMBRE_HOME/pairs.jsonl``: where pulled judgments go unless ``--out`` says otherwise."""
+    from timbre.runtime import timbre_home
+
+    return os.path.join(timbre_home(), "pairs.jsonl")

@@ -1,0 +1,146 @@
+"""``search_audio`` / ``search_text``: embed targets with the index's embedder, rank the library.
+
+Many targets share one model load and one faiss index. With a projection head the library
+and queries are compared in the head's space (the projected library is cached per index
+state); with ``rerank=K`` the base space picks K candidates and the head reorders them.
+
+Bad targets: when some of several targets cannot be decoded, the others are still answered
+and the bad ones come back with ``SearchResult.error`` set; when every target fails, the
+first ``AudioError`` is raised (so a single bad target is an exception).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from timbre.errors import AudioError, HeadError, TimbreError
+from timbre.progress import ensure_progress
+from timbre.search import ranking
+from timbre.search.results import Hit, SearchResult
+
+
+def search_audio(index, targets: list[str], *, top: int = 10, method: str = "flat", head=None,
+                 rerank: int | None = None, progress=None,
+                 ef_search: int = ranking.HNSW_EF_SEARCH) -> list[SearchResult]:
+    """Rank the library against each audio file in ``targets`` (one result per target, in order).
+
+    ``index`` is a path or an open ``LibraryIndex``; ``method`` is "flat" (exact) or "hnsw"."""
+    lib = _as_library(index)
+    model = lib.load_embedder()
+    queries, failures = _embed_files(model, targets, ensure_progress(progress))
+    if failures and len(failures) == len(targets):
+        raise next(iter(failures.values()))
+    ok = [t for t in targets if t not in failures]
+    ranked = iter(_ranked_hits(lib, queries, top, method, head, rerank, ef_search) if ok else [])
+    return [SearchResult(t, error=str(failures[t])) if t in failures else SearchResult(t, next(ranked))
+            for t in targets]
+
+
+def search_text(index, texts: list[str], *, top: int = 10, method: str = "flat", head=None,
+                rerank: int | None = None, ef_search: int = ranking.HNSW_EF_SEARCH) -> list[SearchResult]:
+    """Rank the library against text queries; needs an embedder with a text tower (e.g. clap)."""
+    lib = _as_library(index)
+    model = lib.load_embedder()
+    if not model.supports_text:
+        raise TimbreError(
+            f"index {lib.path} uses embedder '{model.name}', which has no text tower; "
+            "text search needs an index built with e.g. --embedder clap")
+    queries = np.asarray(model.embed_text(list(texts)), dtype=np.float32)
+    ranked = _ranked_hits(lib, queries, top, method, head, rerank, ef_search)
+    return [SearchResult(text, hits) for text, hits in zip(texts, ranked)]
+
+
+def _as_library(index):
+    if isinstance(index, str) or hasattr(index, "__fspath__"):
+        from timbre.index import open_index
+
+        return open_index(str(index))
+    return index
+
+
+def _embed_files(model, targets: list[str], progress) -> tuple[np.ndarray, dict[str, AudioError]]:
+    """Unit vectors of the decodable targets (in order) and the errors of the others."""
+    from timbre.audio import load_audio
+
+    failures: dict[str, AudioError] = {}
+    vectors: list[np.ndarray] = []
+    batch: list[np.ndarray] = []
+    progress.start(len(targets), "embedding targets", "file")
+    for target in targets:
+        try:
+            batch.append(load_audio(target, model.sample_rate))
+        except AudioError as err:
+            failures[target] = err
+        if len(batch) >= model.batch_size:
+            vectors.append(np.asarray(model.embed_audio(batch), np.float32))
+            batch = []
+        progress.advance(1)
+    if batch:
+        vectors.append(np.asarray(model.embed_audio(batch), np.float32))
+    progress.close()
+    dim = int(model.dim)
+    return (np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32)), failures
+
+
+def _ranked_hits(lib, queries: np.ndarray, top: int, method: str, head, rerank: int | None,
+                 ef_search: int) -> list[list[Hit]]:
+    if method not in ("flat", "hnsw"):
+        raise TimbreError(f"unknown search method '{method}'; use 'flat' (exact) or 'hnsw' (fast)")
+    if len(lib) == 0 or top <= 0:
+        return [[] for _ in range(len(queries))]
+    scores, ids = _rank(lib, queries, top, method, head, rerank, ef_search)
+    return [_hits(lib, row_scores, row_ids) for row_scores, row_ids in zip(scores, ids)]
+
+
+def _rank(lib, queries, top, method, head, rerank, ef_search):
+    if head is None:
+        return _nearest(lib, "base", lib.vectors, queries, top, method, ef_search)
+    _check_head(lib, head)
+    projected = lib.cached_array(f"head-{head.id}", lambda: _project(head, lib.vectors))
+    projected_queries = _project(head, queries)
+    if not rerank:
+        return _nearest(lib, f"head-{head.id}", projected, projected_queries, top, method, ef_search)
+    _, candidates = _nearest(lib, "base", lib.vectors, queries, max(rerank, top), method, ef_search)
+    return _rescore(projected, projected_queries, candidates, top)
+
+
+def _nearest(lib, key: str, library: np.ndarray, queries: np.ndarray, k: int, method: str, ef_search: int):
+    if method == "hnsw":
+        graph = ranking.load_or_build_hnsw(lib, key, library)
+        return ranking.hnsw_search(graph, queries, k, ef_search)
+    return ranking.flat_search(library, queries, k)
+
+
+def _rescore(library: np.ndarray, queries: np.ndarray, candidates: np.ndarray, top: int):
+    """Reorder each query's candidate rows by cosine in the head space; pads with -1."""
+    scores = np.full((len(queries), top), -np.inf, np.float32)
+    ids = np.full((len(queries), top), -1, np.int64)
+    for i, row in enumerate(candidates):
+        row = row[row >= 0]
+        row_scores = library[row] @ queries[i]
+        order = np.argsort(-row_scores, kind="stable")[:top]
+        scores[i, : len(order)] = row_scores[order]
+        ids[i, : len(order)] = row[order]
+    return scores, ids
+
+
+def _check_head(lib, head) -> None:
+    expected = lib.embedder_spec["fingerprint"]
+    if head.embedder_fingerprint != expected:
+        raise HeadError(
+            f"head {head.id} was trained on embedder fingerprint {head.embedder_fingerprint} but index "
+            f"{lib.path} has {expected}; use a head trained on this index's embedder")
+
+
+def _project(head, vectors: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(head.project(np.asarray(vectors, np.float32)), dtype=np.float32)
+
+
+def _hits(lib, scores: np.ndarray, ids: np.ndarray) -> list[Hit]:
+    hits = []
+    for score, row in zip(scores, ids):
+        if row < 0:
+            continue
+        record = lib.records[int(row)]
+        hits.append(Hit(len(hits) + 1, float(score), record["path"], record["name"], record["bank"]))
+    return hits

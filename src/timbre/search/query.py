@@ -1,0 +1,37 @@
+"""One call for the CLI: open the index, load an optional head, answer audio and text targets."""
+
+from __future__ import annotations
+
+from timbre.errors import TimbreError
+from timbre.search.engine import search_audio, search_text
+from timbre.search.results import SearchResult
+
+
+def search_library(index_path: str, targets: list[str], texts: list[str] = (), *, top: int = 10,
+                   method: str = "flat", head_ref: str | None = None, models_dir: str | None = None,
+                   rerank: int | None = None, progress=None) -> list[SearchResult]:
+    """Results for the audio ``targets`` then the ``texts``, against one opened index.
+
+    ``head_ref`` names a trained head in ``models_dir`` ("latest" or an id)."""
+    from timbre.index import open_index
+
+    if not targets and not texts:
+        raise TimbreError("nothing to search for; pass audio files and/or --text \"...\"")
+    if rerank is not None and head_ref is None:
+        raise TimbreError("--rerank needs a head to rescore with; add --head latest (or a head id)")
+    lib = open_index(index_path)
+    head = _load_head(models_dir, head_ref) if head_ref else None
+    results: list[SearchResult] = []
+    if targets:
+        results += search_audio(lib, list(targets), top=top, method=method, head=head, rerank=rerank,
+                                progress=progress)
+    if texts:
+        results += search_text(lib, list(texts), top=top, method=method, head=head, rerank=rerank)
+    return results
+
+
+def _load_head(models_dir: str | None, ref: str):
+    from timbre.heads.registry import load_head
+    from timbre.runtime import default_models_dir
+
+    return load_head(models_dir or default_models_dir(), ref)

@@ -1,0 +1,39 @@
+"""Search results: one ``SearchResult`` per target, hits best first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked library file; ``score`` is the cosine similarity (higher is closer)."""
+
+    rank: int
+    score: float
+    path: str
+    name: str
+    bank: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rank": self.rank, "path": self.path, "name": self.name, "bank": self.bank,
+                "score": round(float(self.score), 6)}
+
+
+@dataclass
+class SearchResult:
+    """The hits for one target (an audio path or a text query).
+
+    ``error`` is set (and ``hits`` empty) when this target could not be used, e.g. an
+    undecodable file among many targets; it is then also in ``to_dict()``."""
+
+    target: str
+    hits: list[Hit] = field(default_factory=list)
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"target": self.target, "results": [h.to_dict() for h in self.hits]}
+        if self.error is not None:
+            out["error"] = self.error
+        return out

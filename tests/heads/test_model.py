@@ -1,0 +1,48 @@
+"""An untrained head keeps the base ranking; the network's shape follows the config."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from timbre.heads.model import ProjectionHead, ResidualProjection  # noqa: E402
+
+
+def _ranking(queries, library):
+    return np.argsort(-(queries @ library.T), axis=1, kind="stable")
+
+
+def _unit(rng, shape):
+    x = rng.normal(size=shape)
+    return (x / np.linalg.norm(x, axis=-1, keepdims=True)).astype(np.float32)
+
+
+@pytest.mark.parametrize("output_dim", [0, 48])
+def test_untrained_head_reproduces_the_base_ranking(output_dim):
+    rng = np.random.default_rng(0)
+    library, queries = _unit(rng, (300, 32)), _unit(rng, (20, 32))
+    head = ProjectionHead(ResidualProjection(32, hidden_dim=64, output_dim=output_dim), "fresh", "fp")
+    projected = head.project(library)
+    assert projected.shape == (300, output_dim or 32)
+    np.testing.assert_allclose(np.linalg.norm(projected, axis=1), 1.0, atol=1e-5)
+    assert np.array_equal(_ranking(head.project(queries), projected), _ranking(queries, library))
+
+
+def test_smaller_output_keeps_the_ranking_of_vectors_in_the_principal_subspace():
+    rng = np.random.default_rng(1)
+    basis = np.linalg.qr(rng.normal(size=(32, 8)))[0].T  # the library spans 8 of 32 dimensions
+    library = rng.normal(size=(200, 8)) @ basis
+    library = (library / np.linalg.norm(library, axis=1, keepdims=True)).astype(np.float32)
+    net = ResidualProjection(32, hidden_dim=16, output_dim=8)
+    net.reset_to_identity(library)
+    head = ProjectionHead(net, "pca", "fp")
+    queries = library[:15]
+    assert np.array_equal(_ranking(head.project(queries), head.project(library)), _ranking(queries, library))
+
+
+def test_project_refuses_vectors_of_another_dimension():
+    from timbre.errors import HeadError
+
+    head = ProjectionHead(ResidualProjection(16, hidden_dim=8), "h", "fp")
+    with pytest.raises(HeadError, match="expects 16-d vectors"):
+        head.project(np.zeros((2, 12), np.float32))
