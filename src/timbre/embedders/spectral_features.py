@@ -121,7 +121,9 @@ def harmonic_features(a: Analysis) -> np.ndarray:
     levels = harmonic_levels(a.power[voiced], a.f0[voiced])
     relative = levels - np.nanmax(levels, axis=1, keepdims=True)
     relative = np.clip(relative, -60.0, 0.0)
-    profile = np.nanmedian(relative, axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # harmonics above Nyquist stay NaN
+        profile = np.nanmedian(relative, axis=0)
     linear = 10 ** (np.nan_to_num(relative, nan=-60.0) / 10)
     k = np.arange(1, N_HARMONICS + 1)
     harmonic_centroid = np.median((linear * k).sum(1) / linear.sum(1))
