@@ -17,7 +17,7 @@ import os
 import re
 from typing import Any
 
-from timbre.embedders.hub import cache_dir, file_sha256
+from timbre.embedders.hub import cache_dir, file_sha256, read_torch_checkpoint
 from timbre.errors import ModelLoadError
 
 KEYS_TO_MODIFY = {
@@ -43,15 +43,9 @@ SOURCE_MARKER = "timbre-source.json"
 
 def laion_state_dict(path: str) -> dict[str, Any]:
     """The tensors of a LAION checkpoint, ``module.`` prefix removed."""
-    import torch
-
     if not os.path.isfile(path):
         raise ModelLoadError(f"{path}: checkpoint not found; pass an existing LAION-CLAP .pt file")
-    try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:
-        raise ModelLoadError(f"{path}: not a readable PyTorch checkpoint ({type(err).__name__}); "
-                             f"pass an original LAION-CLAP .pt file") from None
+    checkpoint = read_torch_checkpoint(path, "pass an original LAION-CLAP .pt file")
     state = checkpoint.get("state_dict", checkpoint) if isinstance(checkpoint, dict) else None
     if not isinstance(state, dict) or not any("audio_branch" in k for k in state):
         raise ModelLoadError(f"{path}: no LAION-CLAP 'audio_branch' weights found; "

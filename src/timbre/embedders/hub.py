@@ -90,6 +90,17 @@ def hub_snapshot(repo_id: str, what: str) -> str:
     return folder
 
 
+def read_torch_checkpoint(path: str, hint: str):
+    """``torch.load`` a checkpoint safely (tensors only, on the CPU); one-line ``ModelLoadError``
+    ending in ``hint`` when the file is not a readable PyTorch checkpoint."""
+    import torch
+
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:
+        raise ModelLoadError(f"{path}: not a readable PyTorch checkpoint ({type(err).__name__}); {hint}") from None
+
+
 def pick_device(device: str) -> str:
     """``cpu`` (default), ``cuda`` (error if absent) or ``auto`` (cuda when available)."""
     import torch

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from timbre.embedders.base import Embedder
-from timbre.embedders.hub import pick_device, weights_hash
+from timbre.embedders.hub import pick_device, read_torch_checkpoint, weights_hash
 from timbre.embedders.windows import WindowSpec, embed_windowed
 from timbre.errors import ModelLoadError
 
@@ -77,17 +77,11 @@ def check_checkpoint_path(model: str | None) -> str:
 
 def load_cnn14(path: str):
     """A CNN14 in eval mode with the checkpoint's weights; its shape is read from the tensors."""
-    import torch
-
     from timbre.embedders.cnn14 import Cnn14
     from timbre.runtime import configure_torch
 
     configure_torch()
-    try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:
-        raise ModelLoadError(f"{path}: not a readable PyTorch checkpoint ({type(err).__name__}); "
-                             f"{CHECKPOINT_HINT}") from None
+    checkpoint = read_torch_checkpoint(path, CHECKPOINT_HINT)
     state = checkpoint.get("model", checkpoint) if isinstance(checkpoint, dict) else None
     if not isinstance(state, dict) or "fc1.weight" not in state:
         raise ModelLoadError(f"{path}: no CNN14 weights (expected a 'model' state dict); {CHECKPOINT_HINT}")
