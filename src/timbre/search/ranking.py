@@ -14,11 +14,25 @@ import numpy as np
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 200
 HNSW_EF_SEARCH = 128
+_faiss_pinned = False
+
+
+def _faiss():
+    """faiss, with its OpenMP threads pinned once per process (library callers skip the CLI's pinning)."""
+    import faiss
+
+    global _faiss_pinned
+    if not _faiss_pinned:
+        from timbre.runtime import configure_faiss
+
+        configure_faiss()
+        _faiss_pinned = True
+    return faiss
 
 
 def flat_search(library: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Exact top-``k`` (scores, row ids) per query; ids of missing hits are -1."""
-    import faiss
+    faiss = _faiss()
 
     index = faiss.IndexFlatIP(library.shape[1])
     index.add(np.ascontiguousarray(library, dtype=np.float32))
@@ -27,7 +41,7 @@ def flat_search(library: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.nd
 
 def build_hnsw(library: np.ndarray, m: int = HNSW_M, ef_construction: int = HNSW_EF_CONSTRUCTION):
     """A faiss ``IndexHNSWFlat`` with the inner-product metric over ``library``."""
-    import faiss
+    faiss = _faiss()
 
     index = faiss.IndexHNSWFlat(library.shape[1], m, faiss.METRIC_INNER_PRODUCT)
     index.hnsw.efConstruction = ef_construction
@@ -37,7 +51,7 @@ def build_hnsw(library: np.ndarray, m: int = HNSW_M, ef_construction: int = HNSW
 
 def load_or_build_hnsw(lib, key: str, library: np.ndarray):
     """The HNSW graph of ``library`` from ``lib``'s cache (built and saved when missing/stale)."""
-    import faiss
+    faiss = _faiss()
 
     try:
         path = lib.cache_file(f"hnsw-{key}", ".faiss")
