@@ -1,15 +1,12 @@
-"""Pitch-robust timbre descriptors for the ``spectral`` embedder, in four blocks:
+"""Pitch-robust timbre descriptors for the ``spectral`` embedder, in three blocks:
 
-* ``envelope``: the smoothed spectral envelope (low-quefrency cepstrum of the log-mel,
-  level removed) — median and spread over loud frames;
-* ``harmonic``: harmonic amplitudes relative to the strongest one, measured at multiples of
-  a per-frame f0 (autocorrelation), so a saw at C3 and at C5 give the same numbers;
-  brightness relative to f0, odd/even balance, periodicity (harmonic vs noise);
+* ``partials``: the pitch-free pattern of spectral peaks on a log-frequency axis
+  (:mod:`timbre.embedders.spectral_partials`);
 * ``shape``: centroid, spread, rolloff, flatness, slope, spectral movement;
 * ``temporal``: attack time and early decay pooled over detected notes.
 
-Each function takes precomputed analysis (:class:`Analysis`) and returns a 1-d float64
-vector; missing measurements are NaN and replaced by the standardisation centre later.
+Each function returns a 1-d float64 vector; missing measurements are NaN and replaced by the
+standardisation centre later.
 """
 
 from __future__ import annotations
@@ -19,134 +16,42 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from timbre.dsp import dct_matrix, frame_signal, log_power, mel_filterbank, power_spectrogram
+from timbre.dsp import frame_signal, log_power, mel_filterbank, power_spectrogram
+from timbre.embedders import spectral_partials
 
 SAMPLE_RATE = 22050
 N_FFT = 2048
 HOP = 512
 N_MELS = 64
-N_SMOOTH_CEPSTRUM = 6
-#: Centres (Hz) of the bands the harmonic-peak envelope is sampled at.
-ENVELOPE_BANDS = np.geomspace(150.0, 8000.0, 10)
-N_ENVELOPE_HARMONICS = 64
-N_HARMONICS = 12
-F0_RANGE = (40.0, 1100.0)
 #: Frames within this many dB of the loudest frame count as "sounding".
 ACTIVE_RANGE_DB = 30.0
-#: Normalised autocorrelation peak above which a frame counts as pitched.
-VOICED_PERIODICITY = 0.5
 ENVELOPE_HOP = 110  # 5 ms envelope for attack/decay
 ENVELOPE_FRAME = 441
 DECAY_TIMES = (0.1, 0.3)
 
-BLOCK_DIMS = {"envelope": N_SMOOTH_CEPSTRUM + len(ENVELOPE_BANDS), "harmonic": N_HARMONICS - 1 + 4, "shape": 6, "temporal": 3}
+BLOCK_DIMS = {"partials": spectral_partials.MAX_LAG, "shape": 6, "temporal": 3}
 
 _FREQS = np.fft.rfftfreq(N_FFT, 1.0 / SAMPLE_RATE)
 _MEL = mel_filterbank(SAMPLE_RATE, N_FFT, N_MELS, fmin=40.0)
-_DCT = dct_matrix(N_MELS, N_SMOOTH_CEPSTRUM + 1)
 
 
 @dataclass
 class Analysis:
-    """Shared per-clip analysis: power spectrogram, log-mel, loud-frame mask, f0 track."""
+    """Shared per-clip analysis: power spectrogram, log-mel, loud-frame mask."""
 
     power: np.ndarray        # (frames, bins)
     log_mel: np.ndarray      # (frames, mels) dB
     active: np.ndarray       # (frames,) bool
-    f0: np.ndarray           # (frames,) Hz, NaN where unvoiced
-    periodicity: np.ndarray  # (frames,) normalised autocorrelation peak
     signal: np.ndarray
 
 
 def analyse(signal: np.ndarray) -> Analysis:
-    """Run the STFT, mel and f0 analysis once for all feature blocks."""
+    """Run the STFT and mel analysis once for the shape and temporal blocks."""
     power = power_spectrogram(signal, N_FFT, HOP)
     log_mel = log_power(power @ _MEL.T)
     frame_db = log_power(power.sum(axis=1))
     active = frame_db > frame_db.max() - ACTIVE_RANGE_DB
-    f0, periodicity = estimate_f0(power)
-    f0 = np.where(active & (periodicity > VOICED_PERIODICITY), f0, np.nan)
-    return Analysis(power, log_mel, active, f0, periodicity, signal)
-
-
-def estimate_f0(power: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-frame f0 (Hz) and periodicity from the autocorrelation (inverse FFT of power)."""
-    autocorr = np.fft.irfft(power, axis=1)
-    lo = int(SAMPLE_RATE / F0_RANGE[1])
-    hi = int(SAMPLE_RATE / F0_RANGE[0])
-    region = autocorr[:, lo:hi] / np.maximum(autocorr[:, :1], 1e-12)
-    best = np.argmax(region, axis=1)
-    periodicity = region[np.arange(len(best)), best]
-    # Parabolic interpolation of the peak for sub-sample lag precision.
-    left = region[np.arange(len(best)), np.maximum(best - 1, 0)]
-    right = region[np.arange(len(best)), np.minimum(best + 1, region.shape[1] - 1)]
-    curvature = left - 2 * periodicity + right
-    shift = np.where(curvature < 0, 0.5 * (left - right) / np.where(curvature < 0, curvature, -1), 0)
-    lag = lo + best + np.clip(shift, -0.5, 0.5)
-    return SAMPLE_RATE / lag, periodicity
-
-
-def envelope_features(a: Analysis) -> np.ndarray:
-    """Smoothed spectral envelope in absolute frequency: the median low-quefrency cepstrum
-    (c1..c6 of the log-mel, level removed) over loud frames, and the level of the harmonic
-    peaks interpolated onto fixed log-spaced bands (relative to the strongest harmonic),
-    which ignores the gaps between harmonics that make a C3 and a C5 spectrum differ."""
-    cepstrum = np.median(a.log_mel[a.active] @ _DCT[1:N_SMOOTH_CEPSTRUM + 1].T, axis=0)
-    voiced = np.flatnonzero(np.isfinite(a.f0))
-    if voiced.size == 0:
-        return np.concatenate([cepstrum, np.full(len(ENVELOPE_BANDS), np.nan)])
-    f0 = a.f0[voiced]
-    levels = harmonic_levels(a.power[voiced], f0, N_ENVELOPE_HARMONICS)
-    levels = np.maximum(levels - np.nanmax(levels, axis=1, keepdims=True), -60.0)
-    # Linear interpolation between the two harmonics around each band (in log frequency).
-    position = np.log2(ENVELOPE_BANDS[None, :] / f0[:, None])   # octaves above f0
-    harmonic = 2.0 ** position                                   # fractional harmonic number
-    lower = np.clip(np.floor(harmonic).astype(np.int64), 1, N_ENVELOPE_HARMONICS - 1)
-    weight = (position - np.log2(lower)) / (np.log2(lower + 1) - np.log2(lower))
-    rows = np.arange(voiced.size)[:, None]
-    band_levels = (1 - weight) * levels[rows, lower - 1] + weight * levels[rows, lower]
-    band_levels[(harmonic < 1) | (harmonic > N_ENVELOPE_HARMONICS)] = np.nan
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # bands below every f0 stay NaN
-        return np.concatenate([cepstrum, np.nanmedian(band_levels, axis=0)])
-
-
-def harmonic_features(a: Analysis) -> np.ndarray:
-    """Relative harmonic levels 2..12 (dB), harmonic centroid, odd/even balance,
-    log2(centroid / f0) and median periodicity."""
-    voiced = np.flatnonzero(np.isfinite(a.f0))
-    periodicity = float(np.median(a.periodicity[a.active]))
-    if voiced.size == 0:
-        return np.concatenate([np.full(N_HARMONICS + 2, np.nan), [periodicity]])
-    levels = harmonic_levels(a.power[voiced], a.f0[voiced])
-    relative = levels - np.nanmax(levels, axis=1, keepdims=True)
-    relative = np.clip(relative, -60.0, 0.0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # harmonics above Nyquist stay NaN
-        profile = np.nanmedian(relative, axis=0)
-    linear = 10 ** (np.nan_to_num(relative, nan=-60.0) / 10)
-    k = np.arange(1, N_HARMONICS + 1)
-    harmonic_centroid = np.median((linear * k).sum(1) / linear.sum(1))
-    odd_even = np.median(10 * np.log10(linear[:, 2::2].sum(1) / linear[:, 1::2].sum(1)))
-    centroid = spectral_centroid(a.power[voiced])
-    relative_brightness = np.median(np.log2(centroid / a.f0[voiced]))
-    return np.concatenate([profile[1:], [harmonic_centroid, odd_even, relative_brightness,
-                                         periodicity]])
-
-
-def harmonic_levels(power: np.ndarray, f0: np.ndarray, n_harmonics: int = 0) -> np.ndarray:
-    """``(frames, n_harmonics)`` dB level of the peak near each harmonic of ``f0``
-    (default ``N_HARMONICS``); NaN above Nyquist."""
-    f0_bins = f0 * N_FFT / SAMPLE_RATE
-    k = np.arange(1, (n_harmonics or N_HARMONICS) + 1)
-    probes = np.linspace(-0.2, 0.2, 5)
-    centres = f0_bins[:, None, None] * (k[None, :, None] + probes[None, None, :])
-    index = np.rint(centres).astype(np.int64)
-    valid = index[..., -1] < power.shape[1] - 1
-    index = np.clip(index, 0, power.shape[1] - 1)
-    rows = np.arange(power.shape[0])[:, None, None]
-    peak = power[rows, index].max(axis=2)
-    return np.where(valid, log_power(peak), np.nan)
+    return Analysis(power, log_mel, active, signal)
 
 
 def spectral_centroid(power: np.ndarray) -> np.ndarray:
@@ -236,8 +141,7 @@ def all_blocks(signal: np.ndarray) -> dict[str, np.ndarray]:
     """Every feature block of one clip, keyed by block name (order of ``BLOCK_DIMS``)."""
     a = analyse(signal)
     return {
-        "envelope": envelope_features(a),
-        "harmonic": harmonic_features(a),
+        "partials": spectral_partials.partials_features(signal),
         "shape": shape_features(a),
         "temporal": temporal_features(a),
     }
