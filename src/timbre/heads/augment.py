@@ -8,9 +8,10 @@ lengths, often through effects. Each preview yields ``variants_per_preset`` such
 * with ``loop_probability``, a loop of 2-4 notes around that shift with varied lengths;
 * with ``fx_probability``, a random effect chain from ``timbre.bench.effects``.
 
-The clips are embedded with the index's own embedder and cached in the index (keyed by
-the index state, the embedder fingerprint and the augmentation settings), so a second
-training run decodes no audio. A preview that cannot be decoded gives NaN rows, which
+The clips are embedded with the index's own embedder and cached in the index per preview
+content (:mod:`timbre.heads.augment_cache`, keyed by the embedder fingerprint and the
+augmentation settings), so a second training run decodes no audio and a grown library
+augments only its new previews. A preview that cannot be decoded gives NaN rows, which
 ``augmented_views`` drops.
 """
 
@@ -23,6 +24,7 @@ import numpy as np
 
 from timbre.audio import load_audio, normalize_level, resample
 from timbre.errors import AudioError
+from timbre.heads import augment_cache
 from timbre.progress import Progress, ensure_progress
 
 FADE_SECONDS = 0.01
@@ -35,29 +37,42 @@ def augmented_views(lib, settings: dict, seed: int = 0,
     key = "augment-" + hashlib.sha1(json.dumps(
         {"settings": settings, "seed": seed, "embedder": lib.embedder_spec["fingerprint"]},
         sort_keys=True).encode()).hexdigest()[:16]
-    vectors = lib.cached_array(key, lambda: embed_augmentations(lib, settings, seed, progress))
-    owner = np.repeat(np.arange(len(lib.records)), per_preset)
+    path = augment_cache.cache_path(lib, key)
+    cached = augment_cache.load_rows(path, per_preset)
+    keys = [augment_cache.content_key(record) for record in lib.records]
+    missing = [row for row, k in enumerate(keys) if k not in cached]
+    if missing:
+        fresh = embed_augmentations(lib, settings, seed, progress, rows=missing)
+        for i, row in enumerate(missing):
+            cached[keys[row]] = fresh[i * per_preset:(i + 1) * per_preset]
+        augment_cache.save_rows(path, {k: cached[k] for k in keys})
+    vectors = (np.concatenate([cached[k] for k in keys]) if keys
+               else np.zeros((0, lib.vectors.shape[1]), dtype=np.float32))
+    owner = np.repeat(np.arange(len(keys)), per_preset)
     keep = ~np.isnan(vectors).any(axis=1)
     return vectors[keep].astype(np.float32), owner[keep]
 
 
-def embed_augmentations(lib, settings: dict, seed: int = 0, progress: Progress | None = None) -> np.ndarray:
-    """Decode, augment and embed every preview; ``(n * variants_per_preset, dim)`` with NaN rows for failures."""
+def embed_augmentations(lib, settings: dict, seed: int = 0, progress: Progress | None = None,
+                        rows: list[int] | None = None) -> np.ndarray:
+    """Decode, augment and embed the previews at ``rows`` of ``lib.records`` (default: all);
+    ``(len(rows) * variants_per_preset, dim)`` with NaN rows for failures."""
     embedder = lib.load_embedder()
     per_preset, sr = int(settings["variants_per_preset"]), embedder.sample_rate
-    out = np.full((len(lib.records) * per_preset, embedder.dim), np.nan, dtype=np.float32)
+    records = [lib.records[row] for row in (range(len(lib.records)) if rows is None else rows)]
+    out = np.full((len(records) * per_preset, embedder.dim), np.nan, dtype=np.float32)
     progress = ensure_progress(progress)
-    progress.start(len(lib.records), "augmenting previews", unit="file")
-    for row, record in enumerate(lib.records):
+    progress.start(len(records), "augmenting previews", unit="file")
+    for i, record in enumerate(records):
         try:
             audio = load_audio(record["path"], sr)
         except (AudioError, OSError) as exc:
             progress.note(f"augment: skipped {record['path']}: {exc}")
             progress.advance()
             continue
-        rng = _preset_rng(seed, record.get("content_hash") or record["path"])
+        rng = _preset_rng(seed, augment_cache.content_key(record))
         clips = [augment_clip(audio, sr, settings, rng) for _ in range(per_preset)]
-        out[row * per_preset:(row + 1) * per_preset] = embedder.embed_audio(clips)
+        out[i * per_preset:(i + 1) * per_preset] = embedder.embed_audio(clips)
         progress.advance()
     progress.close()
     return out

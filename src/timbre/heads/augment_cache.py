@@ -1,0 +1,58 @@
+"""Augmented-clip vectors cached per preview content, so a grown library re-embeds only what is new.
+
+The cache is one ``.npz`` in the index's ``cache/`` folder per (augmentation settings, seed,
+embedder fingerprint): the content key of each preview (its content hash) and its
+``variants_per_preset`` vectors. Unlike state-keyed caches it survives adding, removing or
+moving previews: a preview whose content is unchanged keeps its vectors (its augmentation RNG is
+seeded by the same content key, so they are exactly what a fresh run would compute). Rows that
+failed (NaN) are not stored, so a preview that could not be read is retried next time.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import numpy as np
+
+from timbre.index import store
+
+
+def content_key(record: dict) -> str:
+    """The key a preview's augmentations are seeded and cached by."""
+    return record.get("content_hash") or record["path"]
+
+
+def cache_path(lib, key: str) -> str:
+    """Where the rows of ``key`` live (state-independent, unlike ``lib.cache_file``)."""
+    return os.path.join(lib.cache_dir(), f"{key}.npz")
+
+
+def load_rows(path: str, per_preset: int) -> dict[str, np.ndarray]:
+    """``{content key: (per_preset, dim) vectors}`` from ``path``; empty if absent or unreadable."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            keys, vectors = data["keys"], data["vectors"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    if len(vectors) != len(keys) * per_preset:
+        return {}
+    return {str(k): vectors[i * per_preset:(i + 1) * per_preset] for i, k in enumerate(keys)}
+
+
+def save_rows(path: str, rows: dict[str, np.ndarray]) -> None:
+    """Write the complete (NaN-free) rows atomically; a read-only index is left as it is."""
+    complete = {k: v for k, v in rows.items() if not np.isnan(v).any()}
+    if not complete:
+        return
+    keys = np.array(sorted(complete))
+    vectors = np.concatenate([complete[k] for k in keys]).astype(np.float32)
+    tmp = f"{path}.{uuid.uuid4().hex[:8]}{store.TMP_SUFFIX}"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(tmp, "wb") as fh:
+            np.savez(fh, keys=keys, vectors=vectors)
+        os.replace(tmp, path)
+    except OSError:
+        if os.path.exists(tmp):
+            os.remove(tmp)
