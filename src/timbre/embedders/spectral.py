@@ -31,7 +31,8 @@ MAX_SECONDS = 30.0
 
 
 class SpectralEmbedder(Embedder):
-    """Pure-numpy timbre embedder at 22.05 kHz; deterministic; ``dim`` = 153."""
+    """Pure-numpy timbre embedder at 22.05 kHz; deterministic; ``dim`` = 153 (144 partials lags,
+    6 shape, 3 temporal)."""
 
     name = "spectral"
     parallel_safe = True
