@@ -233,7 +233,7 @@ def retrieval_metrics(preset_vecs, presets, target_vecs, target_meta):
     return {"recall@1": float(np.mean(r1)), "mrr": float(np.mean(rr)), "ndcg@10": float(np.mean(ndcg))}
 
 
-def estimate_constants(embedder, clips, raw):
+def estimate_constants(clips, raw):
     matrix = np.stack([raw(c) for c in clips])
     center = np.nanmedian(matrix, axis=0)
     q75, q25 = np.nanpercentile(matrix, [75, 25], axis=0)
@@ -300,12 +300,15 @@ def write_all_constants(sets):
     from timbre.embedders import load_embedder
     clips = [clip for _, previews, _, targets in sets for clip in previews + targets]
     spectral = load_embedder("spectral")
-    center, scale = estimate_constants(spectral, clips, spectral.raw_features)
+    center, scale = estimate_constants(clips, spectral.raw_features)
     write_constants(center, scale)
     print("wrote", os.path.normpath(CONSTANTS_PATH))
     mfcc = load_embedder("mfcc")
-    stats = lambda c: np.concatenate([mfcc.mfcc_frames(c).mean(0), mfcc.mfcc_frames(c).std(0)])
-    center, scale = estimate_constants(mfcc, clips, stats)
+    def stats(clip):
+        frames = mfcc.mfcc_frames(clip)
+        return np.concatenate([frames.mean(0), frames.std(0)])
+
+    center, scale = estimate_constants(clips, stats)
     print("MFCC_CENTER =", fmt(center))
     print("MFCC_SCALE =", fmt(scale))
 

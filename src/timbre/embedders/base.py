@@ -63,6 +63,20 @@ class Embedder(ABC):
         }
 
 
+class ClipEmbedder(Embedder):
+    """An embedder that maps one clip at a time to an un-normalised vector (``embed_one``);
+    ``embed_audio`` stacks and L2-normalises them."""
+
+    @abstractmethod
+    def embed_one(self, signal: np.ndarray) -> np.ndarray:
+        """``(dim,)`` vector of one clip, before normalisation."""
+
+    def embed_audio(self, batch: Sequence[np.ndarray]) -> np.ndarray:
+        if len(batch) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return l2_normalize(np.stack([self.embed_one(clip) for clip in batch]))
+
+
 def l2_normalize(vectors: np.ndarray, eps: float = 1e-12) -> np.ndarray:
     """Row-wise L2 normalisation to float32 (zero rows stay zero)."""
     v = np.asarray(vectors, dtype=np.float32)

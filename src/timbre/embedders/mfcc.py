@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from timbre.dsp import dct_matrix, log_power, mel_filterbank, power_spectrogram
-from timbre.embedders.base import Embedder, l2_normalize
+from timbre.embedders.base import ClipEmbedder
 
 VERSION = "mfcc-1"
 SAMPLE_RATE = 22050
@@ -32,7 +32,7 @@ MFCC_SCALE = np.array([
 ], dtype=np.float32)
 
 
-class MfccEmbedder(Embedder):
+class MfccEmbedder(ClipEmbedder):
     """MFCC mean+std (40-d), standardised by fixed constants, L2-normalised; compare by cosine."""
 
     name = "mfcc"
@@ -59,11 +59,6 @@ class MfccEmbedder(Embedder):
         coefficients = self.mfcc_frames(signal)
         stats = np.concatenate([coefficients.mean(axis=0), coefficients.std(axis=0)])
         return (stats - MFCC_CENTER) / MFCC_SCALE
-
-    def embed_audio(self, batch: Sequence[np.ndarray]) -> np.ndarray:
-        if len(batch) == 0:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return l2_normalize(np.stack([self.embed_one(clip) for clip in batch]))
 
     def fingerprint_parts(self) -> dict[str, Any]:
         return {

@@ -11,13 +11,13 @@ z-scored with fixed constants (estimated once on rendered synth presets by
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from timbre.embedders import spectral_features as features
 from timbre.embedders import spectral_partials as partials
-from timbre.embedders.base import Embedder, l2_normalize
+from timbre.embedders.base import ClipEmbedder
 from timbre.embedders.spectral_constants import FEATURE_CENTER, FEATURE_SCALE
 
 VERSION = "spectral-2"
@@ -30,7 +30,7 @@ BLOCK_WEIGHTS = {"partials": 1.0, "shape": 0.2, "temporal": 0.2}
 MAX_SECONDS = 30.0
 
 
-class SpectralEmbedder(Embedder):
+class SpectralEmbedder(ClipEmbedder):
     """Pure-numpy timbre embedder at 22.05 kHz; deterministic; ``dim`` = 153 (144 partials lags,
     6 shape, 3 temporal)."""
 
@@ -58,11 +58,6 @@ class SpectralEmbedder(Embedder):
         z = (self.raw_features(signal) - FEATURE_CENTER) / FEATURE_SCALE
         z = np.clip(np.nan_to_num(z, nan=0.0), -5.0, 5.0)
         return z * self._scale
-
-    def embed_audio(self, batch: Sequence[np.ndarray]) -> np.ndarray:
-        if len(batch) == 0:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return l2_normalize(np.stack([self.embed_one(clip) for clip in batch]))
 
     def fingerprint_parts(self) -> dict[str, Any]:
         return {

@@ -10,8 +10,8 @@ failed (NaN) are not stored, so a preview that could not be read is retried next
 
 from __future__ import annotations
 
+import io
 import os
-import uuid
 
 import numpy as np
 
@@ -46,13 +46,10 @@ def save_rows(path: str, rows: dict[str, np.ndarray]) -> None:
     if not complete:
         return
     keys = np.array(sorted(complete))
-    vectors = np.concatenate([complete[k] for k in keys]).astype(np.float32)
-    tmp = f"{path}.{uuid.uuid4().hex[:8]}{store.TMP_SUFFIX}"
+    buffer = io.BytesIO()
+    np.savez(buffer, keys=keys, vectors=np.concatenate([complete[k] for k in keys]).astype(np.float32))
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(tmp, "wb") as fh:
-            np.savez(fh, keys=keys, vectors=vectors)
-        os.replace(tmp, path)
+        store.atomic_write_bytes(path, buffer.getvalue())
     except OSError:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        pass

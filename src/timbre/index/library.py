@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
-import uuid
 from collections import Counter
 from typing import Any, Callable
 
@@ -88,11 +88,10 @@ class LibraryIndex:
             except (OSError, ValueError):
                 pass
         array = np.asarray(compute())
-        tmp = f"{path}.{uuid.uuid4().hex[:8]}{store.TMP_SUFFIX}"
+        buffer = io.BytesIO()
+        np.save(buffer, array)
         try:
-            with open(tmp, "wb") as fh:
-                np.save(fh, array)
-            os.replace(tmp, path)
+            store.atomic_write_bytes(path, buffer.getvalue())
         except OSError:
             pass
         return array
