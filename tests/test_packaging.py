@@ -33,6 +33,9 @@ def test_wheel_has_one_top_level_package_and_the_console_script(wheel):
     parser.read_string(zipfile.ZipFile(wheel).read(entry_points).decode())
     assert parser["console_scripts"]["timbre"] == "timbre.cli.main:run"
     assert set(parser["timbre.embedders"]) >= {"spectral", "clap", "pann", "mfcc"}
+    static = ROOT / "src" / "timbre" / "app" / "static"
+    shipped = {f"timbre/app/static/{p.name}" for p in static.iterdir() if p.is_file()}
+    assert "timbre/app/static/index.html" in shipped and shipped <= set(names), "the app's page must ship"
 
 
 @pytest.mark.slow
@@ -45,4 +48,4 @@ def test_installed_wheel_runs_the_cli(wheel, tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[0].startswith(str(target)), "imported the source tree, not the wheel"
-    assert "search" in out.stdout
+    assert "search" in out.stdout and "app" in out.stdout

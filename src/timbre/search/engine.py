@@ -27,7 +27,7 @@ def search_audio(index, targets: list[str], *, top: int = 10, method: str = "fla
     ``index`` is a path or an open ``LibraryIndex``; ``method`` is "flat" (exact) or "hnsw"."""
     lib = _as_library(index)
     model = lib.load_embedder()
-    queries, failures = _embed_files(model, targets, ensure_progress(progress))
+    queries, failures = embed_files(model, targets, ensure_progress(progress))
     if failures and len(failures) == len(targets):
         raise next(iter(failures.values()))
     ok = [t for t in targets if t not in failures]
@@ -58,7 +58,7 @@ def _as_library(index):
     return index
 
 
-def _embed_files(model, targets: list[str], progress) -> tuple[np.ndarray, dict[str, AudioError]]:
+def embed_files(model, targets: list[str], progress) -> tuple[np.ndarray, dict[str, AudioError]]:
     """Unit vectors of the decodable targets (in order) and the errors of the others."""
     from timbre.audio import load_audio
 
@@ -84,15 +84,20 @@ def _embed_files(model, targets: list[str], progress) -> tuple[np.ndarray, dict[
 
 def _ranked_hits(lib, queries: np.ndarray, top: int, method: str, head, rerank: int | None,
                  ef_search: int) -> list[list[Hit]]:
-    if method not in ("flat", "hnsw"):
-        raise TimbreError(f"unknown search method '{method}'; use 'flat' (exact) or 'hnsw' (fast)")
     if len(lib) == 0 or top <= 0:
         return [[] for _ in range(len(queries))]
-    scores, ids = _rank(lib, queries, top, method, head, rerank, ef_search)
-    return [_hits(lib, row_scores, row_ids) for row_scores, row_ids in zip(scores, ids)]
+    scores, ids = rank_rows(lib, queries, top, method=method, head=head, rerank=rerank, ef_search=ef_search)
+    return [hits_from_rows(lib, row_scores, row_ids) for row_scores, row_ids in zip(scores, ids)]
 
 
-def _rank(lib, queries, top, method, head, rerank, ef_search):
+def rank_rows(lib, queries: np.ndarray, top: int, *, method: str = "flat", head=None, rerank: int | None = None,
+              ef_search: int = ranking.HNSW_EF_SEARCH) -> tuple[np.ndarray, np.ndarray]:
+    """``(scores, row ids)``, each ``(len(queries), top)``, of the library rows nearest to base-space
+    ``queries``; with ``head`` compared in its space (or, with ``rerank=K``, K base candidates rescored).
+    Missing hits have id -1. The one ranking routine behind every search (CLI, app, eval)."""
+    if method not in ("flat", "hnsw"):
+        raise TimbreError(f"unknown search method '{method}'; use 'flat' (exact) or 'hnsw' (fast)")
+    queries = np.ascontiguousarray(queries, dtype=np.float32)
     if head is None:
         return _nearest(lib, "base", lib.vectors, queries, top, method, ef_search)
     _check_head(lib, head)
@@ -136,11 +141,12 @@ def _project(head, vectors: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(head.project(np.asarray(vectors, np.float32)), dtype=np.float32)
 
 
-def _hits(lib, scores: np.ndarray, ids: np.ndarray) -> list[Hit]:
+def hits_from_rows(lib, scores: np.ndarray, ids: np.ndarray) -> list[Hit]:
+    """``Hit``s (ranked from 1) for one query's ``scores`` and row ``ids``; ids of -1 are skipped."""
     hits = []
     for score, row in zip(scores, ids):
         if row < 0:
             continue
         record = lib.records[int(row)]
-        hits.append(Hit(len(hits) + 1, float(score), record["path"], record["name"], record["bank"]))
+        hits.append(Hit(len(hits) + 1, float(score), record["path"], record["name"], record["bank"], int(row)))
     return hits

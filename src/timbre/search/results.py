@@ -8,13 +8,15 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Hit:
-    """One ranked library file; ``score`` is the cosine similarity (higher is closer)."""
+    """One ranked library file; ``score`` is the cosine similarity (higher is closer); ``row`` is
+    its row in the index it came from (not part of the stable output formats)."""
 
     rank: int
     score: float
     path: str
     name: str
     bank: str
+    row: int = -1
 
     def to_dict(self) -> dict[str, Any]:
         return {"rank": self.rank, "path": self.path, "name": self.name, "bank": self.bank,
