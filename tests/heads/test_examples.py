@@ -6,6 +6,7 @@ from synthetic import brightness_vectors, oracle_pairs
 
 from timbre.heads.examples import build_training_data, evaluate_projection, split_presets
 from timbre.heads.metrics import best_threshold, roc_auc
+from timbre.heads.pairs import ResolvedPairs
 
 
 def _data(augment=True):
@@ -60,3 +61,31 @@ def test_auc_and_threshold_on_known_scores():
     assert roc_auc(scores, 1 - labels) == 0.0
     assert roc_auc(np.array([0.5, 0.5]), np.array([1, 0])) == 0.5
     assert 0.3 < best_threshold(scores, labels) < 0.8
+
+
+def test_judged_files_outside_the_index_get_rows_but_no_split_of_their_own():
+    vectors, bright = brightness_vectors(n=40, dim=8)
+    views, owner = vectors.repeat(2, axis=0) + 0.01, np.arange(40).repeat(2)
+    targets = np.eye(2, 8, dtype=np.float32)  # rows 40 and 41 of the resolved records
+    resolved = ResolvedPairs([(40, p, float(p % 2), 1.0) for p in range(40)] + [(3, 5, 1.0, 1.0)],
+                             [(41, 0, 1, 1.0)], [], ["app"] * 40 + ["augment"], ["app"])
+    data = build_training_data(vectors, [f"k{i}" for i in range(40)], resolved, views, owner, extra=targets,
+                               val_fraction=0.25, seed=3)
+    target_rows = np.flatnonzero(data.owner == -1)
+    assert list(target_rows) == [120, 121]
+    np.testing.assert_array_equal(data.table[target_rows], targets)
+    # the pair (target, preset p) is held out exactly when p is a validation preset
+    for split, want in ((data.train, False), (data.val, True)):
+        mine = split.pairs[split.pairs[:, 0] == 120]
+        assert (data.val_presets[mine[:, 1]] == want).all()
+    assert len(data.train.pairs[data.train.pairs[:, 0] == 120]) + len(data.val.pairs[data.val.pairs[:, 0] == 120]) == 40
+    # judgments: the 41 app records, not the augment one; held out = those touching a validation preset
+    judged = data.judgments
+    assert len(judged) == 41 and data.summary["judgments"] == 41 and data.summary["augment_records"] == 1
+    assert judged.held_out == int(data.val_presets.sum() + data.val_presets[[0, 1]].any())
+    assert data.summary["held_out_judgments"] == judged.held_out and data.summary["outside_files"] == 2
+    # retrieval is still measured over presets only, exactly as without the outside rows
+    plain = build_training_data(vectors, [f"k{i}" for i in range(40)], None, views, owner,
+                                val_fraction=0.25, seed=3)
+    mrr = evaluate_projection(data.table, data)["mrr"]
+    assert mrr == evaluate_projection(plain.table, plain)["mrr"]

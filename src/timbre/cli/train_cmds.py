@@ -12,7 +12,9 @@ heads_app = typer.Typer(help="List, show and remove trained projection heads.", 
 
 
 def train_command(
-    pairs: list[str] = typer.Option([], "--pairs", "-p", help="Pair file (.jsonl/.parquet); repeatable"),
+    pairs: list[str] = typer.Option([], "--pairs", "-p",
+                                    help="Pair file (.jsonl/.parquet); repeatable [default: $TIMBRE_HOME/pairs.jsonl "
+                                         "if it exists]"),
     augment: Optional[bool] = typer.Option(None, "--augment/--no-augment",
                                            help="Self-supervised positives from the previews [default: config]"),
     config: Optional[str] = typer.Option(None, "--config", "-c", help="TOML overriding configs/head.toml"),
@@ -24,7 +26,7 @@ def train_command(
     """Train a projection head on the index's vectors and make it `latest`."""
     from timbre.heads.train import train_head
 
-    info = train_head(resolve_index(index), pairs=pairs, augment=augment, config=config,
+    info = train_head(resolve_index(index), pairs=pairs or None, augment=augment, config=config,
                       models_dir=resolve_models(models), max_epochs=max_epochs,
                       progress=None if as_json else progress_bar())
     if as_json:
@@ -77,10 +79,13 @@ def rm_command(ref: str = typer.Argument(..., help="Head id or unique id prefix"
 
 
 def _echo_metrics(metrics: dict) -> None:
+    from timbre.heads.agreement import describe_agreement
+
     for name in ("pair_accuracy", "auc", "mrr", "recall_at_1", "recall_at_10"):
         before, after = (metrics.get(when, {}).get(name) for when in ("before", "after"))
         if before is not None or after is not None:
             typer.echo(f"  {name:<14} base {_fmt(before)} -> head {_fmt(after)}")
+    typer.echo(describe_agreement(metrics))
 
 
 def _fmt(value: float | None) -> str:

@@ -6,6 +6,8 @@ embedder fingerprint): the content key of each preview (its content hash) and it
 moving previews: a preview whose content is unchanged keeps its vectors (its augmentation RNG is
 seeded by the same content key, so they are exactly what a fresh run would compute). Rows that
 failed (NaN) are not stored, so a preview that could not be read is retried next time.
+:mod:`timbre.heads.outside` keeps the vectors of judged files outside the index the same way
+(one row per content hash, one file per embedder fingerprint).
 """
 
 from __future__ import annotations

@@ -1,11 +1,13 @@
 """Training examples over frozen vectors, split into train/validation by preset.
 
 The *table* holds every vector a batch can refer to: the index's preset vectors (rows
-``0..n-1``) followed by the augmented embeddings (each with its ``owner`` preset). User
+``0..n-1``), the augmented embeddings (each with its ``owner`` preset), then the judged files
+outside the index (``extra``: the producer's targets, owner ``-1``, no preset). User
 pairs/triplets and self-supervised pairs are row numbers into it, so training never
 decodes audio. A preset is in the validation split or not (by a seeded hash of its content
 hash); an example touching any validation preset is validation-only, so nothing learned
-from a held-out preset leaks into training.
+from a held-out preset leaks into training. Rows outside the index belong to no split: an
+example's split is decided by the presets it touches.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from timbre.heads.metrics import best_threshold, pair_accuracy, pair_scores, retrieval_metrics, roc_auc
-from timbre.heads.pairs import ResolvedPairs
+from timbre.heads.pairs import GENERATED_SOURCES, ResolvedPairs
 
 MAX_VALIDATION_QUERIES = 2000
 
@@ -43,6 +45,25 @@ class Examples:
 
 
 @dataclass
+class Judgments:
+    """The producer's own judgments (source not ``augment``) as table rows, each marked held
+    out (validation) or not; ``timbre.heads.agreement`` counts how many a space agrees with."""
+
+    pairs: np.ndarray
+    pair_target: np.ndarray
+    pair_held_out: np.ndarray
+    triplets: np.ndarray
+    triplet_held_out: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.pairs) + len(self.triplets)
+
+    @property
+    def held_out(self) -> int:
+        return int(self.pair_held_out.sum() + self.triplet_held_out.sum())
+
+
+@dataclass
 class TrainingData:
     """Everything a head trains and validates on (see the module docstring)."""
 
@@ -54,31 +75,41 @@ class TrainingData:
     val: Examples
     val_queries: np.ndarray
     summary: dict = field(default_factory=dict)
+    judgments: Judgments | None = None
 
 
 def build_training_data(vectors: np.ndarray, preset_keys: list[str], resolved: ResolvedPairs | None = None,
                         augmented: np.ndarray | None = None, aug_owner: np.ndarray | None = None, *,
-                        val_fraction: float = 0.15, negatives_per_positive: int = 1,
-                        seed: int = 0) -> TrainingData:
-    """Assemble the table and the train/validation examples (deterministic for a seed)."""
-    n = len(vectors)
-    augmented = np.zeros((0, vectors.shape[1]), np.float32) if augmented is None else augmented
+                        extra: np.ndarray | None = None, val_fraction: float = 0.15,
+                        negatives_per_positive: int = 1, seed: int = 0) -> TrainingData:
+    """Assemble the table and the train/validation examples (deterministic for a seed).
+
+    ``resolved`` rows ``n..`` (``n`` = presets) refer to ``extra`` (vectors of judged files
+    outside the index)."""
+    n, dim = vectors.shape
+    augmented = np.zeros((0, dim), np.float32) if augmented is None else augmented
+    extra = np.zeros((0, dim), np.float32) if extra is None else extra
     aug_owner = np.zeros(0, np.int64) if aug_owner is None else np.asarray(aug_owner, np.int64)
-    table = np.concatenate([vectors, augmented]).astype(np.float32)
-    owner = np.concatenate([np.arange(n), aug_owner]).astype(np.int64)
+    table = np.concatenate([vectors, augmented, extra]).astype(np.float32)
+    owner = np.concatenate([np.arange(n), aug_owner, -np.ones(len(extra))]).astype(np.int64)
     is_val = split_presets(preset_keys, val_fraction, seed)
+    row_val = np.where(owner >= 0, is_val[np.maximum(owner, 0)], False)
     rng = np.random.default_rng(seed)
-    user = _user_examples(resolved)
+    user, judged = _user_examples(resolved, n, len(augmented))
     selfsup = _self_supervised(aug_owner, n, is_val, negatives_per_positive, rng)
-    train, val = (_concat([_select(ex, owner, is_val, want_val) for ex in (user, selfsup)])
+    train, val = (_concat([_select(ex, row_val, want_val) for ex in (user, selfsup)])
                   for want_val in (False, True))
     val_aug = np.flatnonzero(is_val[aug_owner]) + n
     if len(val_aug) > MAX_VALIDATION_QUERIES:
         val_aug = np.sort(rng.choice(val_aug, MAX_VALIDATION_QUERIES, replace=False))
+    judgments = _judgments(user, judged, row_val)
     summary = {"presets": n, "validation_presets": int(is_val.sum()), "augmented": len(augmented),
                "user_pairs": len(user.pairs), "user_triplets": len(user.triplets),
+               "judgments": len(judgments), "held_out_judgments": judgments.held_out,
+               "outside_files": len(extra), "augment_records": len(user) - len(judgments),
+               "self_supervised_pairs": len(selfsup.pairs), "held_out_pairs": len(val.labelled_pairs()[0]),
                "train_examples": len(train), "validation_examples": len(val)}
-    return TrainingData(table, n, owner, is_val, train, val, val_aug.astype(np.int64), summary)
+    return TrainingData(table, n, owner, is_val, train, val, val_aug.astype(np.int64), summary, judgments)
 
 
 def split_presets(keys: list[str], val_fraction: float, seed: int) -> np.ndarray:
@@ -92,11 +123,28 @@ def split_presets(keys: list[str], val_fraction: float, seed: int) -> np.ndarray
     return is_val
 
 
-def _user_examples(resolved: ResolvedPairs | None) -> Examples:
+def _user_examples(resolved: ResolvedPairs | None, n: int, n_augmented: int) -> tuple[Examples, np.ndarray]:
+    """The pair-file examples (rows past the presets moved past the augmented rows) and a mask,
+    pairs then triplets, of those that are the producer's judgments."""
     pairs = np.array(resolved.pairs if resolved else [], np.float64).reshape(-1, 4)
     triplets = np.array(resolved.triplets if resolved else [], np.float64).reshape(-1, 4)
-    return Examples(pairs[:, :2].astype(np.int64), pairs[:, 2].astype(np.float32), pairs[:, 3].astype(np.float32),
-                    triplets[:, :3].astype(np.int64), triplets[:, 3].astype(np.float32))
+    pair_rows, triplet_rows = (np.where(r >= n, r + n_augmented, r).astype(np.int64)
+                               for r in (pairs[:, :2], triplets[:, :3]))
+    sources = [*_sources(resolved, "pair", len(pairs)), *_sources(resolved, "triplet", len(triplets))]
+    judged = np.array([s not in GENERATED_SOURCES for s in sources], bool)
+    return Examples(pair_rows, pairs[:, 2].astype(np.float32), pairs[:, 3].astype(np.float32),
+                    triplet_rows, triplets[:, 3].astype(np.float32)), judged
+
+
+def _sources(resolved: ResolvedPairs | None, kind: str, count: int) -> list[str]:
+    given = getattr(resolved, f"{kind}_sources", None) or []
+    return list(given) + ["user"] * (count - len(given))
+
+
+def _judgments(user: Examples, judged: np.ndarray, row_val: np.ndarray) -> Judgments:
+    p, t = judged[: len(user.pairs)], judged[len(user.pairs):]
+    return Judgments(user.pairs[p], user.pair_target[p], row_val[user.pairs[p]].any(axis=1),
+                     user.triplets[t], row_val[user.triplets[t]].any(axis=1))
 
 
 def _self_supervised(aug_owner: np.ndarray, n: int, is_val: np.ndarray, negatives: int,
@@ -120,9 +168,9 @@ def _self_supervised(aug_owner: np.ndarray, n: int, is_val: np.ndarray, negative
                     np.zeros((0, 3), np.int64), np.zeros(0, np.float32))
 
 
-def _select(ex: Examples, owner: np.ndarray, is_val: np.ndarray, want_val: bool) -> Examples:
-    p = is_val[owner[ex.pairs]].any(axis=1) == want_val
-    t = is_val[owner[ex.triplets]].any(axis=1) == want_val
+def _select(ex: Examples, row_val: np.ndarray, want_val: bool) -> Examples:
+    p = row_val[ex.pairs].any(axis=1) == want_val
+    t = row_val[ex.triplets].any(axis=1) == want_val
     return Examples(ex.pairs[p], ex.pair_target[p], ex.pair_weight[p], ex.triplets[t], ex.triplet_weight[t])
 
 

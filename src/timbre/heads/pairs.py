@@ -5,7 +5,7 @@ Each line is one judgment, either a pair::
 
     {"kind": "pair", "a_path": "/abs/a.ogg", "a_hash": "<content hash>",
      "b_path": "/abs/b.ogg", "b_hash": "...", "label": "similar" | "not_similar",
-     "source": "user" | "labelstudio" | "augment", "annotator": "ana@studio",
+     "source": "user" | "labelstudio" | "app" | "augment", "annotator": "ana@studio",
      "created_at": "2026-11-21T10:00:00+00:00", "weight": 1.0, "id": "<stable id>"}
 
 or a triplet (``positive`` is closer to ``anchor`` than ``negative``)::
@@ -14,8 +14,11 @@ or a triplet (``positive`` is closer to ``anchor`` than ``negative``)::
      "positive_hash": ..., "negative_path": ..., "negative_hash": ..., "source": ...,
      "annotator": ..., "created_at": ..., "weight": 1.0, "id": "..."}
 
-Files are matched to the index by content hash first (survives moves), then by path.
+Files are matched to the index by content hash first (survives moves), then by path; a
+file outside the index (a target the app kept) is embedded by ``timbre.heads.outside``.
 ``id`` makes appends idempotent: a record whose id is already in the file is not added again.
+``source`` tells the producer's judgments (``user``, ``labelstudio``, ``app``) from generated
+ones (``augment``). The default file is ``$TIMBRE_HOME/pairs.jsonl`` (``default_pairs_file``).
 """
 
 from __future__ import annotations
@@ -23,14 +26,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from timbre.errors import TimbreError
 
 LABELS = ("similar", "not_similar")
-SOURCES = ("user", "labelstudio", "augment")
+SOURCES = ("user", "labelstudio", "app", "augment")
+GENERATED_SOURCES = ("augment",)
 PAIR_ROLES = ("a", "b")
 TRIPLET_ROLES = ("anchor", "positive", "negative")
 
@@ -62,6 +66,8 @@ def validate_record(record: dict, where: str = "") -> dict:
     if rec["kind"] == "pair" and rec.get("label") not in LABELS:
         raise TimbreError(f"{where}: label must be one of {', '.join(LABELS)}, got {rec.get('label')!r}")
     rec.setdefault("source", "user")
+    if rec["source"] not in SOURCES:
+        raise TimbreError(f"{where}: source must be one of {', '.join(SOURCES)}, got {rec['source']!r}")
     rec.setdefault("annotator", "")
     rec.setdefault("created_at", "")
     rec["weight"] = float(rec.get("weight", 1.0))
@@ -111,32 +117,97 @@ def append_pairs(path: str | os.PathLike, records: Iterable[dict]) -> int:
     return len(new)
 
 
+def remove_pairs(path: str | os.PathLike, ids: Iterable[str]) -> int:
+    """Remove the records whose ``id`` is in ``ids`` (e.g. to undo); returns how many.
+
+    The file is rewritten atomically and left untouched when nothing matches."""
+    path, ids = Path(path), set(ids)
+    if not ids or not path.exists():
+        return 0
+    existing = read_pairs(path)
+    kept = [r for r in existing if r["id"] not in ids]
+    if len(kept) != len(existing):
+        write_pairs(path, kept)
+    return len(existing) - len(kept)
+
+
+def replace_judgment(path: str | os.PathLike, record: dict) -> tuple[dict, list[dict]]:
+    """Store ``record`` in place of earlier records of the same judgment; returns
+    ``(stored record, removed records)``.
+
+    The same judgment means the same kind, source, annotator and files (a pair's two files in
+    either order; a triplet's anchor and its two other files in either order), so changing
+    "similar" to "not similar", or swapping a triplet's choice, keeps one answer. To undo:
+    ``remove_pairs(path, [stored["id"]])`` then ``append_pairs(path, removed)``. One atomic
+    rewrite; storing a record that is already there changes nothing."""
+    path = Path(path)
+    rec = validate_record(record, str(path))
+    existing = read_pairs(path) if path.exists() else []
+    key = judgment_key(rec)
+    removed = [r for r in existing if r["id"] != rec["id"] and judgment_key(r) == key]
+    present = any(r["id"] == rec["id"] for r in existing)
+    if removed or not present:
+        gone = {r["id"] for r in removed}
+        kept = [r for r in existing if r["id"] not in gone]
+        write_pairs(path, kept if present else kept + [rec])
+    return rec, removed
+
+
+def judgment_key(record: dict) -> tuple:
+    """What identifies a judgment regardless of its answer (see ``replace_judgment``)."""
+    files = [record.get(f"{role}_hash") or os.path.abspath(record.get(f"{role}_path") or "")
+             for role in roles_of(record)]
+    head, rest = (files[0], frozenset(files[1:])) if record.get("kind") == "triplet" else ("", frozenset(files))
+    return record.get("kind", "pair"), record.get("source", "user"), record.get("annotator", ""), head, rest
+
+
+def default_pairs_file() -> str:
+    """``$TIMBRE_HOME/pairs.jsonl``: where the app and ``timbre label pull`` write judgments."""
+    from timbre.runtime import timbre_home
+
+    return os.path.join(timbre_home(), "pairs.jsonl")
+
+
+def pair_files_or_default(pairs: Sequence[str] | None) -> list[str]:
+    """``pairs`` as given; for ``None``, the default pair file if it exists, else none."""
+    if pairs is not None:
+        return [str(p) for p in pairs]
+    default = default_pairs_file()
+    return [default] if os.path.isfile(default) else []
+
+
 def write_pairs(path: str | os.PathLike, records: Iterable[dict]) -> None:
-    """Write records as JSON Lines, atomically."""
+    """Write records as JSON Lines, atomically (a failed write leaves the old file whole)."""
+    from timbre.index.store import atomic_write_bytes
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        for rec in records:
-            fh.write(json.dumps(rec, ensure_ascii=False, sort_keys=True) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    text = "".join(json.dumps(rec, ensure_ascii=False, sort_keys=True) + "\n" for rec in records)
+    atomic_write_bytes(str(path), text.encode("utf-8"))
 
 
 @dataclass
 class ResolvedPairs:
-    """Records mapped to index rows; ``missing`` lists (record id, role, path) not in the index."""
+    """Records mapped to table rows; ``missing`` lists (record id, role, path) found nowhere.
+
+    ``pair_sources`` / ``triplet_sources`` give each resolved example's ``source`` (absent:
+    ``user``), so the producer's judgments can be told from generated ones."""
 
     pairs: list[tuple[int, int, float, float]]  # (row a, row b, target 1/0, weight)
     triplets: list[tuple[int, int, int, float]]  # (anchor, positive, negative, weight)
     missing: list[tuple[str, str, str]]
+    pair_sources: list[str] = field(default_factory=list)
+    triplet_sources: list[str] = field(default_factory=list)
 
 
 def resolve_records(records: list[dict], paths: list[str], hashes: list[str]) -> ResolvedPairs:
-    """Map records to index row numbers by content hash, then by absolute path."""
-    by_hash = {h: i for i, h in enumerate(hashes)}
-    by_path = {os.path.abspath(p): i for i, p in enumerate(paths)}
+    """Map records to row numbers by content hash, then by absolute path (the first row
+    wins when a hash or path appears twice, so rows appended after the index never shadow it)."""
+    by_hash: dict[str, int] = {}
+    by_path: dict[str, int] = {}
+    for i, (p, h) in enumerate(zip(paths, hashes)):
+        by_hash.setdefault(h, i)
+        by_path.setdefault(os.path.abspath(p), i)
     out = ResolvedPairs([], [], [])
     for rec in records:
         rows = []
@@ -150,8 +221,11 @@ def resolve_records(records: list[dict], paths: list[str], hashes: list[str]) ->
             rows.append(row)
         if any(r is None for r in rows):
             continue
+        source = rec.get("source", "user")
         if rec["kind"] == "triplet":
             out.triplets.append((rows[0], rows[1], rows[2], rec["weight"]))
+            out.triplet_sources.append(source)
         else:
             out.pairs.append((rows[0], rows[1], 1.0 if rec["label"] == "similar" else 0.0, rec["weight"]))
+            out.pair_sources.append(source)
     return out

@@ -7,27 +7,34 @@ import hashlib
 import os
 import shutil
 import uuid
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from timbre.errors import TimbreError
 from timbre.heads.config import load_head_config
-from timbre.heads.pairs import ResolvedPairs, read_pairs, resolve_records
+from timbre.heads.pairs import ResolvedPairs, pair_files_or_default, read_pairs, resolve_records
 from timbre.heads.registry import (FORMAT_VERSION, HeadInfo, commit_head, head_info, save_weights, staging_dir,
                                    write_json)
 from timbre.progress import Progress, ensure_progress
 
+if TYPE_CHECKING:
+    from timbre.heads.outside import OutsideFiles
+
 MISSING_EXAMPLES = 5
 
 
-def train_head(index_path: str, *, pairs: Sequence[str] = (), augment: bool | None = None,
+def train_head(index_path: str, *, pairs: Sequence[str] | None = None, augment: bool | None = None,
                config: str | dict | None = None, models_dir: str | None = None, max_epochs: int | None = None,
                progress: Progress | None = None) -> HeadInfo:
     """Train a projection head on the index at ``index_path`` and register it as ``latest``.
 
-    ``pairs`` are pair files (see ``timbre.heads.pairs``); ``augment`` adds self-supervised
-    positives (``None``: the config's ``augment.enabled``); ``config`` is a TOML path or a
-    dict overriding ``configs/head.toml``. Pair records naming files that are not in the
-    index are counted and reported (``training.missing`` of the result), never dropped silently.
+    ``pairs`` are pair files (see ``timbre.heads.pairs``; ``None``: ``$TIMBRE_HOME/pairs.jsonl``
+    if it exists, ``()``: none); ``augment`` adds self-supervised positives (``None``: the
+    config's ``augment.enabled``); ``config`` is a TOML path or a dict overriding
+    ``configs/head.toml``. Judged files outside the index that can be decoded (the app's
+    targets) are embedded and trained on; records naming files found nowhere are counted and
+    reported (``training.missing`` of the result), never dropped silently. ``metrics.json``
+    gets ``"judgments"``: how many of the producer's judgments the base space and the head
+    agree with (``timbre.heads.agreement.describe_agreement`` says it in words).
     """
     from timbre.index import open_index
     from timbre.runtime import default_models_dir
@@ -41,13 +48,17 @@ def train_head(index_path: str, *, pairs: Sequence[str] = (), augment: bool | No
     lib = open_index(index_path)
     if len(lib) < 2:
         raise TimbreError(f"{lib.path}: the index holds {len(lib)} preset(s); index at least two before training")
-    records, pair_files = _read_pair_files(pairs)
-    resolved = resolve_records(records, lib.paths, lib.hashes)
+    files = pair_files_or_default(pairs)
+    if pairs is None and files:
+        progress.note(f"using your judgments in {files[0]} (the default pair file)")
+    records, pair_files = _read_pair_files(files)
+    resolved, outside = _resolve(lib, records, progress)
     missing = _report_missing(resolved, progress)
     if not (resolved.pairs or resolved.triplets or augment):
         raise TimbreError("nothing to train on: no pair of the pair files is in the index and augmentation is off; "
                           "pass --pairs FILE or --augment")
-    data = _training_data(lib, resolved, augment, cfg, progress)
+    data = _training_data(lib, resolved, outside, augment, cfg, progress)
+    _note_summary(data.summary, progress)
     head_id = new_head_id()
     staging = staging_dir(models_dir, head_id)
     try:
@@ -79,6 +90,20 @@ def _read_pair_files(paths: Sequence[str]) -> tuple[list[dict], list[dict]]:
     return records, described
 
 
+def _resolve(lib, records: list[dict], progress: Progress) -> tuple[ResolvedPairs, OutsideFiles | None]:
+    """Records to table rows: the index's presets, then judged files on disk outside the index."""
+    from timbre.heads.outside import embed_outside_files
+
+    resolved = resolve_records(records, lib.paths, lib.hashes)
+    on_disk = sorted({path for _, _, path in resolved.missing if os.path.isfile(path)})
+    if not on_disk:
+        return resolved, None
+    outside = embed_outside_files(lib, on_disk, progress)
+    if len(outside):
+        resolved = resolve_records(records, lib.paths + outside.paths, lib.hashes + outside.hashes)
+    return resolved, outside
+
+
 def _report_missing(resolved: ResolvedPairs, progress: Progress) -> dict[str, Any]:
     ids = sorted({rec_id for rec_id, _, _ in resolved.missing})
     examples = sorted({path for _, _, path in resolved.missing})[:MISSING_EXAMPLES]
@@ -88,12 +113,22 @@ def _report_missing(resolved: ResolvedPairs, progress: Progress) -> dict[str, An
     return {"records": len(ids), "examples": examples}
 
 
-def _training_data(lib, resolved: ResolvedPairs, augment: bool, cfg: dict, progress: Progress):
+def _note_summary(summary: dict, progress: Progress) -> None:
+    outside = f", {summary['outside_files']} judged file(s) outside the index" if summary["outside_files"] else ""
+    progress.note(f"training on {summary['judgments']} judgment(s) of yours{outside}, "
+                  f"{summary['self_supervised_pairs']} self-supervised pair(s) and "
+                  f"{summary['augment_records']} generated record(s); {summary['held_out_pairs']} pair(s) held out "
+                  f"for validation ({summary['held_out_judgments']} of them your judgments)")
+
+
+def _training_data(lib, resolved: ResolvedPairs, outside: OutsideFiles | None, augment: bool, cfg: dict,
+                   progress: Progress):
     from timbre.heads.augment import augmented_views
     from timbre.heads.examples import build_training_data
 
     views, owner = augmented_views(lib, cfg["augment"], cfg["seed"], progress) if augment else (None, None)
     return build_training_data(lib.vectors, lib.hashes, resolved, views, owner,
+                               extra=outside.vectors if outside is not None and len(outside) else None,
                                val_fraction=cfg["trainer"]["val_fraction"],
                                negatives_per_positive=cfg["trainer"]["negatives_per_positive"], seed=cfg["seed"])
 
@@ -104,6 +139,7 @@ def _fit_and_write(folder: str, data, cfg: dict, progress: Progress, training: d
     import torch
 
     import timbre
+    from timbre.heads.agreement import disagreement_note, judgment_agreement
     from timbre.heads.curve import plot_training_curve
     from timbre.heads.examples import evaluate_projection
     from timbre.heads.fit import fit_projection
@@ -111,7 +147,12 @@ def _fit_and_write(folder: str, data, cfg: dict, progress: Progress, training: d
 
     fit = fit_projection(data, cfg, log_dir=folder, progress=progress)
     projected = ProjectionHead(fit.net, "", embedder_spec["fingerprint"]).project(data.table)
-    metrics = {"before": evaluate_projection(data.table, data), "after": evaluate_projection(projected, data),
+    before, after = evaluate_projection(data.table, data), evaluate_projection(projected, data)
+    judged = judgment_agreement(data.table, projected, data.judgments, before["threshold"], after["threshold"])
+    note = disagreement_note(judged, training["augment"])
+    if note:
+        progress.note(note)
+    metrics = {"before": before, "after": after, "judgments": judged,
                "monitor": fit.monitor, "epochs": fit.epochs, "train_seconds": round(fit.seconds, 2),
                "history": fit.history}
     save_weights(folder, fit.net)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass, field
 
-from timbre.heads.pairs import append_pairs, read_pairs, validate_record, write_pairs
+# default_pairs_file now lives with the pair format; re-exported for callers that import it from here
+from timbre.heads.pairs import append_pairs, default_pairs_file, remove_pairs, validate_record  # noqa: F401
 from timbre.labeling.client import connect
 from timbre.labeling.interface import SKIP, read_answer
 from timbre.labeling.project import DEFAULT_PROJECT, require_project
@@ -62,7 +63,7 @@ def pull_annotations(index_path: str, out: str, *, project: str = DEFAULT_PROJEC
             records.append(record)
         _note_disagreement(task, [r for _, r in task_records], report)
     replaced -= {r["id"] for r in records}
-    report.replaced = _drop_records(out, replaced)
+    report.replaced = remove_pairs(out, replaced)  # superseded: the annotator changed the answer
     report.added = append_pairs(out, records) if records else 0
     report.missing_files = sorted({rec[k] for rec in records for k in rec
                                    if k.endswith("_path") and not os.path.exists(rec[k])})
@@ -115,21 +116,3 @@ def _note_disagreement(task: dict, records: list[dict], report: PullReport) -> N
         report.disagreements.append(f"task {task['id']} ({task['data'].get('a_name', '')} / "
                                     f"{task['data'].get('b_name', '')}): annotators disagree "
                                     f"({', '.join(sorted(answers))})")
-
-
-def _drop_records(out: str, record_ids: set[str]) -> int:
-    """Remove superseded records (an annotator changed the answer); returns how many."""
-    if not record_ids or not os.path.exists(out):
-        return 0
-    existing = read_pairs(out)
-    kept = [r for r in existing if r["id"] not in record_ids]
-    if len(kept) != len(existing):
-        write_pairs(out, kept)
-    return len(existing) - len(kept)
-
-
-def default_pairs_file() -> str:
-    """``$TIMBRE_HOME/pairs.jsonl``: where pulled judgments go unless ``--out`` says otherwise."""
-    from timbre.runtime import timbre_home
-
-    return os.path.join(timbre_home(), "pairs.jsonl")

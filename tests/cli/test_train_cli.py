@@ -1,0 +1,53 @@
+"""`timbre train` as a producer runs it: the default pair file is used and the agreement is said."""
+
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "heads"))
+
+from heads_toy_embedder import make_presets  # noqa: E402
+
+from timbre import embedders  # noqa: E402
+from timbre.heads.pairs import append_pairs  # noqa: E402
+from timbre.index import build_index, open_index  # noqa: E402
+
+pytest.importorskip("pytorch_lightning")
+
+TINY_TOML = """
+[model]
+hidden_dim = 16
+[trainer]
+max_epochs = 1
+batch_size = 32
+val_fraction = 0.25
+[augment]
+variants_per_preset = 1
+"""
+
+
+def test_train_uses_the_default_pair_file_and_prints_the_agreement(tmp_path, monkeypatch, capsys):
+    from timbre.cli.main import run
+
+    monkeypatch.setitem(embedders.BUILTIN, "headtoy", "heads_toy_embedder:HeadToyEmbedder")
+    monkeypatch.setenv("TIMBRE_CONFIG", os.devnull + ".missing")
+    monkeypatch.setenv("TIMBRE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TIMBRE_THREADS", "1")
+    index = str(tmp_path / "idx")
+    make_presets(str(tmp_path / "lib"), 6)
+    build_index([str(tmp_path / "lib")], index, "headtoy", workers=0)
+    paths = open_index(index).paths
+    pairs = str(tmp_path / "home" / "pairs.jsonl")
+    append_pairs(pairs, [{"a_path": paths[0], "b_path": paths[1], "label": "similar", "source": "app"},
+                         {"a_path": paths[2], "b_path": paths[3], "label": "not_similar", "source": "app"}])
+    (tmp_path / "tiny.toml").write_text(TINY_TOML)
+    monkeypatch.setattr(sys, "argv", ["timbre", "train", "--index", index, "--models", str(tmp_path / "models"),
+                                      "--config", str(tmp_path / "tiny.toml")])
+    try:
+        run()
+    except SystemExit as exc:
+        assert not exc.code
+    out, err = capsys.readouterr()
+    assert f"using your judgments in {pairs} (the default pair file)" in err
+    assert "of 2 judgments you made, the new head agrees with " in out
