@@ -150,8 +150,7 @@ def _teach_routes(app: FastAPI, ws) -> None:
 
     @app.delete("/api/judgments/{record_id}")
     def undo(record_id: str):
-        removed = ws.judgments.remove(record_id)
-        return {"removed": removed["id"], "judgments": ws.judgments.count()}
+        return {"removed": ws.judgments.remove(record_id), "judgments": ws.judgments.count()}
 
     @app.get("/api/judgments")
     def judgments(target: str):

@@ -1,10 +1,9 @@
 """Judgments made while listening, stored in the pair file that ``timbre train`` and ``timbre label pull`` use.
 
 A pair is (kept target, preset, similar | not_similar); a triplet is (target, the closer preset, the
-other one). Records carry the target's content hash and ``source: "app"``. Marking the same
-target and preset again replaces the earlier label (the producer changed their mind); every change
-rewrites the file atomically (``timbre.heads.pairs.write_pairs``), so killing the server never loses
-a judgment already answered.
+other one). Records carry the target's content hash and ``source: "app"``. Judging the same target
+and preset again replaces the earlier answer (``timbre.heads.pairs.replace_judgment``); every change
+rewrites the file atomically, so killing the server never loses a judgment already answered.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ import os
 import threading
 
 from timbre.errors import TimbreError
-from timbre.heads.pairs import LABELS, append_pairs, read_pairs, validate_record, write_pairs
+from timbre.heads.pairs import LABELS, read_pairs, remove_pairs, replace_judgment, validate_record
 
 SOURCE = "app"
 
@@ -51,24 +50,17 @@ class JudgmentLog:
         return read_pairs(self.path) if os.path.exists(self.path) else []
 
     def add(self, record: dict) -> dict:
-        """Store ``record``; an app pair on the same target and preset is replaced. Returns it."""
+        """Store ``record``; an earlier answer to the same judgment is replaced. Returns it."""
         with self._lock:
-            existing = self.records()
-            kept = [r for r in existing if not _same_pair(r, record)]
-            if len(kept) != len(existing):
-                write_pairs(self.path, kept)
-            append_pairs(self.path, [record])
-        return record
+            stored, _ = replace_judgment(self.path, record)
+        return stored
 
-    def remove(self, record_id: str) -> dict:
+    def remove(self, record_id: str) -> str:
         """Delete the record ``record_id`` (undo); ``TimbreError`` when it is not there."""
         with self._lock:
-            existing = self.records()
-            gone = [r for r in existing if r["id"] == record_id]
-            if not gone:
+            if not remove_pairs(self.path, [record_id]):
                 raise TimbreError(f"judgment {record_id} is not in {self.path} — nothing to undo")
-            write_pairs(self.path, [r for r in existing if r["id"] != record_id])
-        return gone[0]
+        return record_id
 
     def for_target(self, target_id: str) -> list[dict]:
         """App records about the target ``target_id``, oldest first."""
@@ -77,11 +69,6 @@ class JudgmentLog:
 
     def count(self) -> int:
         return len(self.records())
-
-
-def _same_pair(old: dict, new: dict) -> bool:
-    return (new["kind"] == "pair" and old.get("kind", "pair") == "pair" and old.get("source") == SOURCE
-            and old.get("a_hash") == new["a_hash"] and old.get("b_hash") == new["b_hash"])
 
 
 def _now() -> str:
