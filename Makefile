@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip -q --disable-pip-version-check
 SRC    := $(shell find src -name '*.py') pyproject.toml constraints.txt
 
-.PHONY: demo test test-fast install labeling-deps bench clean
+.PHONY: demo app test test-fast install labeling-deps bench clean
 
 # torch first, from the pinned CPU wheel; everything else under a constraint keeping it there.
 $(VENV)/.installed: $(SRC)
@@ -24,6 +24,11 @@ install: $(VENV)/.installed
 
 demo: install
 	BIN=$(BIN) bash scripts/demo.sh
+
+# The web app over the demo library (renders and indexes it first if `make demo` has not run).
+app: install
+	test -f build/demo/index/manifest.json || BIN=$(BIN) bash scripts/demo.sh
+	TIMBRE_HOME=build/demo/home $(BIN)/timbre app --index build/demo/index
 
 # Label Studio server (own virtualenv) and Debian's Chromium for the integration tests.
 labeling-deps:

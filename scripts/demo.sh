@@ -20,3 +20,5 @@ targets=$(ls "$OUT"/library/targets/*.wav | head -n 3)
 
 echo "== 4. how good is that ranking? (all targets, against the ground truth, with the MFCC baseline)"
 "$BIN/timbre" eval --bench "$OUT/library" --embedder spectral --out "$OUT/eval"
+
+echo "== 5. listen, compare and teach in the browser: make app   (or: TIMBRE_HOME=$OUT/home $BIN/timbre app --index $OUT/index)"

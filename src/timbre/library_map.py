@@ -17,6 +17,8 @@ NEGATIVES = 5  # repulsive samples per attractive update, as in UMAP
 KNN_CHUNK = 2048  # query rows per faiss call: bounds the (chunk, n) score matrix
 MAX_GRAD = 4.0
 INIT_SPREAD = 10.0
+#: Part of the cache key: bump it whenever the layout changes, so no stale map is served.
+LAYOUT_VERSION = 1
 
 
 def layout_2d(vectors: np.ndarray, *, seed: int = 0, progress: Progress | None = None) -> np.ndarray:
@@ -50,7 +52,7 @@ def library_map(lib, head=None, progress: Progress | None = None) -> np.ndarray:
     """The map of ``lib.vectors`` (``head``-projected if a head is given), row i = ``lib.records[i]``.
 
     Cached in the index per index state and head, so it is computed once."""
-    key = f"map-{head.id if head is not None else 'base'}"
+    key = f"map{LAYOUT_VERSION}-{head.id if head is not None else 'base'}"
 
     def compute() -> np.ndarray:
         vectors = head.project(lib.vectors) if head is not None else lib.vectors
