@@ -131,7 +131,17 @@ def measure_server(base: str, token: str, targets: list[str], searches: int) -> 
     map_again, _ = request(f"{base}/api/map", token)
     return {"search_fresh_10s_target": percentiles(fresh), "search_cached_target": percentiles(cached),
             "search_bank_filter": percentiles(filtered), "map_first_s": round(map_first, 2),
-            "map_cached_s": round(map_again, 3), "map_points": len(layout["x"])}
+            "map_cached_s": round(map_again, 3), "map_points": len(layout["x"]),
+            "search_while_training": while_training(base, token, ids)}
+
+
+def while_training(base: str, token: str, ids: list[str]) -> dict:
+    """Ranking latency while a retrain runs in the server (it keeps running until the app stops)."""
+    request(f"{base}/api/train", token, {})
+    time.sleep(3)
+    seconds = [request(f"{base}/api/search", token, {"target": target_id, "top": 50})[0] for target_id in ids]
+    _, state = request(f"{base}/api/train", token)
+    return {**percentiles(seconds), "training_stage": state["training"]["stage"]}
 
 
 def measure_browser(url: str, target: str) -> dict:

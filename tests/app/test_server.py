@@ -44,6 +44,8 @@ def test_status_describes_the_index(client, demo_library):
 
 
 def test_a_dropped_loop_finds_its_own_family_first(client, demo_library):
+    from timbre.search import search_audio
+
     for target_file in demo_library.targets:
         family = target_file.name.split()[0]
         target = upload(client, target_file)
@@ -52,7 +54,9 @@ def test_a_dropped_loop_finds_its_own_family_first(client, demo_library):
         assert result["query"] == {"kind": "target", "id": target["id"], "name": target_file.name}
         assert result["head"] is None and [h["rank"] for h in result["hits"]] == [1, 2, 3, 4, 5]
         assert result["hits"][0]["bank"] == family, (family, result["hits"])
-        assert result["hits"][0]["score"] >= result["hits"][-1]["score"]
+        [cli] = search_audio(str(demo_library.index), [str(target_file)], top=5)  # what `timbre search` says
+        assert [(h["path"], round(h["score"], 5)) for h in result["hits"]] == [
+            (h.path, round(h.score, 5)) for h in cli.hits]
     recent = client.get("/api/targets").json()["targets"]
     assert [t["name"] for t in recent][0] == demo_library.targets[-1].name and len(recent) == 4
 
@@ -226,3 +230,29 @@ def test_retrain_from_the_page_makes_the_new_head_rank(client, workspace, demo_l
     assert plain["head"] is None
     config = json.load(open(os.path.join(workspace.models_dir, "heads", done["head"], "config.json")))
     assert config["training"]["pair_files"][0]["path"] == workspace.judgments.path
+
+
+def test_text_search_when_the_embedder_has_a_text_tower(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "index"))
+    import toy_embedders
+    from fastapi.testclient import TestClient
+
+    from timbre import embedders
+    from timbre.app.server import create_app
+    from timbre.index import build_index
+    from timbre.search import search_text
+    from timbre.workspace import Workspace
+
+    monkeypatch.setitem(embedders.BUILTIN, "texttoy", toy_embedders.REGISTRY["texttoy"])
+    paths = toy_embedders.make_library(tmp_path / "lib", banks=2, per_bank=3)  # tones 110 Hz x 1.5^i
+    build_index([str(tmp_path / "lib")], str(tmp_path / "index"), "texttoy", workers=0)
+    ws = Workspace(str(tmp_path / "index"), models_dir=str(tmp_path / "m"), home=str(tmp_path / "h"))
+    with TestClient(create_app(ws, TOKEN), headers={"X-Timbre-Token": TOKEN}) as client:
+        assert client.get("/api/status").json()["index"]["embedder"]["text"] is True
+        result = client.post("/api/search", json={"text": "warmx", "top": 3}).json()
+        assert result["query"] == {"kind": "text", "text": "warmx", "name": "warmx"}
+    [expected] = search_text(str(tmp_path / "index"), ["warmx"], top=3)  # the CLI's ranking, exactly
+    assert [h["path"] for h in result["hits"]] == [h.path for h in expected.hits]
+    assert {h["path"] for h in result["hits"]} <= set(paths)

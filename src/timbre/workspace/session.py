@@ -75,27 +75,25 @@ class Workspace:
     # -- targets ------------------------------------------------------------------------------
     def add_target_bytes(self, data: bytes, name: str) -> Target:
         """Keep an uploaded target (checked as audio) and embed it once."""
-        target = self.targets.keep_bytes(data, name, self.model.sample_rate)
-        self._target_vector(target)
+        target, signal = self.targets.keep_bytes(data, name, self.model.sample_rate)
+        self._target_vector(target, signal)
         return target
 
     def add_target_path(self, path: str) -> Target:
         """Keep the audio file at ``path`` as a target and embed it once."""
-        target = self.targets.keep_path(path, self.model.sample_rate)
-        self._target_vector(target)
+        target, signal = self.targets.keep_path(path, self.model.sample_rate)
+        self._target_vector(target, signal)
         return target
 
-    def _target_vector(self, target: Target) -> np.ndarray:
-        from timbre.progress import NullProgress
-        from timbre.search.engine import embed_files
+    def _target_vector(self, target: Target, signal: np.ndarray | None = None) -> np.ndarray:
+        """The target's vector: cached, else embedded from ``signal`` (``load_audio``'s output) or the file."""
+        from timbre.audio import load_audio
 
         vector = self._target_vectors.get(target.id)
         if vector is None:
+            signal = load_audio(target.path, self.model.sample_rate) if signal is None else signal
             with self._compute:
-                vectors, failures = embed_files(self.model, [target.path], NullProgress())
-            if failures:
-                raise next(iter(failures.values()))
-            vector = vectors[0]
+                vector = np.asarray(self.model.embed_audio([signal]), np.float32)[0]
             self._target_vectors[target.id] = vector
             while len(self._target_vectors) > _VECTOR_CACHE:
                 self._target_vectors.popitem(last=False)

@@ -57,8 +57,11 @@ class TargetStore:
         self.root = os.path.abspath(root)
         self._lock = threading.Lock()
 
-    def keep_bytes(self, data: bytes, name: str, sample_rate: int) -> Target:
-        """Check ``data`` as audio named ``name`` and keep it; ``TimbreError`` if it is unusable."""
+    def keep_bytes(self, data: bytes, name: str, sample_rate: int) -> tuple[Target, np.ndarray]:
+        """Check ``data`` as audio named ``name`` and keep it; ``TimbreError`` if it is unusable.
+
+        Returns the kept target and its signal as ``timbre.audio.load_audio`` gives it at
+        ``sample_rate``, so the caller embeds it without decoding the file again."""
         if len(data) > MAX_TARGET_BYTES:
             raise TimbreError(f"{name}: {len(data) / 2**20:.0f} MB is over the {MAX_TARGET_BYTES // 2**20} MB "
                               "limit for a target — cut the loop shorter")
@@ -75,8 +78,8 @@ class TargetStore:
             if os.path.exists(tmp):
                 os.remove(tmp)
 
-    def keep_path(self, path: str, sample_rate: int) -> Target:
-        """Copy the audio file at ``path`` into the store (after checking it)."""
+    def keep_path(self, path: str, sample_rate: int) -> tuple[Target, np.ndarray]:
+        """Copy the audio file at ``path`` into the store (after checking it); see ``keep_bytes``."""
         path = os.path.expanduser(path)
         if not os.path.isfile(path):
             raise TimbreError(f"{path}: no such file — give the full path of a .wav, .flac, .aiff, .ogg or .mp3")
@@ -99,10 +102,10 @@ class TargetStore:
         targets = [self._target(i, e) for i, e in entries if os.path.isfile(self._path(i, e["ext"]))]
         return targets[:limit]
 
-    def _keep_file(self, source: str, name: str, sample_rate: int) -> Target:
+    def _keep_file(self, source: str, name: str, sample_rate: int) -> tuple[Target, np.ndarray]:
         if not is_audio_file(name):
             raise TimbreError(f"{name}: not an audio file name — use one of {', '.join(AUDIO_EXTENSIONS)}")
-        load_audio(source, sample_rate)  # raises AudioError with the reason
+        signal = load_audio(source, sample_rate)  # raises AudioError with the reason
         digest = content_hash(source)
         seconds = audio_info(source).duration
         entry = {"name": os.path.basename(name), "ext": _extension(name), "seconds": round(seconds, 3),
@@ -117,7 +120,7 @@ class TargetStore:
             index = self._read_index()
             index[digest] = entry
             store.atomic_write_json(os.path.join(self.root, INDEX_FILE), index)
-        return self._target(digest, entry)
+        return self._target(digest, entry), signal
 
     def _read_index(self) -> dict:
         try:
