@@ -26,6 +26,9 @@ class PlainArgument(TyperArgument):
     def get_usage_pieces(self, ctx: Any) -> list[str]:
         return [self.plain_name()]
 
+    def get_error_hint(self, ctx: Any = None) -> str:
+        return f"'{(self.name or 'arg').upper()}'"
+
     def make_metavar(self, *args, **kwargs) -> str:
         return self.plain_name()
 
