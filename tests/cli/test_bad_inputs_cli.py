@@ -189,3 +189,39 @@ def test_a_bug_is_one_line_with_a_debug_hint_and_debug_shows_the_traceback(files
 def test_debug_shows_the_traceback_of_a_user_error_too(files, monkeypatch, capsys):
     code, _, err = timbre(monkeypatch, capsys, "info", "--index", files["root"] / "nope", "--debug")
     assert code == 2 and "Traceback" in err and err.strip().splitlines()[-1].startswith("error: ")
+
+
+def test_a_nan_head_never_reaches_the_output(files, monkeypatch, capsys):
+    pytest.importorskip("torch")
+    import torch
+
+    from timbre.heads.model import ResidualProjection
+    from timbre.heads.registry import CONFIG_FILE, FORMAT_VERSION, commit_head, save_weights, staging_dir, write_json
+    from timbre.index import open_index
+
+    models, lib = str(files["root"] / "nan-models"), open_index(str(files["idx"]))
+    net = ResidualProjection(lib.vectors.shape[1], 8, dropout=0.0)
+    with torch.no_grad():
+        net.skip.weight.fill_(float("nan"))
+    folder = staging_dir(models, "20260101-000000-nannan")
+    save_weights(folder, net)
+    write_json(os.path.join(folder, CONFIG_FILE), {
+        "format_version": FORMAT_VERSION, "dims": {"input": net.input_dim, "hidden": 8, "output": net.output_dim},
+        "embedder": {"name": "toy", "fingerprint": lib.embedder_spec["fingerprint"]}})
+    commit_head(models, folder, "20260101-000000-nannan")
+    for extra in ((), ("--rerank", "3")):
+        code, out, err = timbre(monkeypatch, capsys, "search", files["wav"], "--index", files["idx"],
+                                "--models", models, "--head", "latest", "--format", "json", *extra)
+        assert_one_clean_failure(code, err)
+        assert "NaN or inf" in err and "timbre heads rm" in err and out == ""
+
+
+def test_self_pairs_alone_are_noted_and_train_nothing(files, monkeypatch, capsys):
+    pairs = files["root"] / "self.jsonl"
+    pairs.write_text(json.dumps({"a_path": files["wav"], "b_path": files["wav"], "label": "similar"}) + "\n")
+    models = files["root"] / "self-models"
+    code, _, err = timbre(monkeypatch, capsys, "train", "--index", files["idx"], "--models", models,
+                          "--pairs", pairs, "--no-augment")
+    assert_one_clean_failure(code, err)
+    assert "1 pair record(s) name one file twice and are left out" in err and "nothing to train on" in err
+    assert not os.path.exists(models / "heads" / "latest")

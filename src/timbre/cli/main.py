@@ -25,7 +25,9 @@ def _global_options(
     debug: bool = typer.Option(False, "--debug", help="Print the traceback of a failure (also TIMBRE_DEBUG=1); "
                                                        "accepted anywhere on the command line"),
 ) -> None:
-    """Find the synth presets that sound like your sample."""
+    """Global options. ``run`` takes ``--debug`` out of the command line before parsing, so it works after
+    a sub-command too; declaring it here lists it in ``timbre --help``."""
+    del debug
 
 
 def _register_commands() -> None:
