@@ -2,6 +2,7 @@
 
 import os
 import sys
+import warnings
 
 import pytest
 
@@ -44,10 +45,14 @@ def test_train_uses_the_default_pair_file_and_prints_the_agreement(tmp_path, mon
     (tmp_path / "tiny.toml").write_text(TINY_TOML)
     monkeypatch.setattr(sys, "argv", ["timbre", "train", "--index", index, "--models", str(tmp_path / "models"),
                                       "--config", str(tmp_path / "tiny.toml")])
-    try:
-        run()
-    except SystemExit as exc:
-        assert not exc.code
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            run()
+        except SystemExit as exc:
+            assert not exc.code
     out, err = capsys.readouterr()
     assert f"using your judgments in {pairs} (the default pair file)" in err
     assert "of 2 judgments you made, the new head agrees with " in out
+    assert "trained on 2 judgment(s) of yours, " in out and " pair(s) held out for validation" in out
+    assert not [w for w in caught if "deprecated" in str(w.message)], [str(w.message) for w in caught]

@@ -58,6 +58,9 @@ def read_manifest(bench_dir: str | Path) -> dict:
         raise BenchError(f"{path}: no benchmark manifest; render one with `timbre bench render {bench_dir}`") from None
     except (OSError, ValueError) as err:
         raise BenchError(f"{path}: unreadable manifest ({err}); render the benchmark again") from None
+    if not isinstance(manifest, dict):
+        raise BenchError(f"{path}: not a benchmark manifest (a JSON {type(manifest).__name__}, not an object); "
+                         "render the benchmark again")
     if manifest.get("version") != MANIFEST_VERSION:
         raise BenchError(f"{path}: manifest version {manifest.get('version')!r}, expected {MANIFEST_VERSION}; "
                          "render the benchmark again")

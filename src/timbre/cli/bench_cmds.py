@@ -14,8 +14,8 @@ bench_app = typer.Typer(help="Synthetic benchmark: render presets and target loo
 def render(
     out: str = typer.Argument(..., help="Folder to write previews/, presets/, targets/ and manifest.json into"),
     size: str = typer.Option("small", "--size", help="tiny, small (~40 presets), bench (1,000+) or 30k"),
-    seed: int = typer.Option(0, "--seed", help="Same seed and size give the same files"),
-    workers: int = typer.Option(None, "--workers", help="Render processes [default: usable cores]"),
+    seed: int = typer.Option(0, "--seed", min=0, help="Same seed and size give the same files"),
+    workers: int = typer.Option(None, "--workers", min=0, help="Render processes [default: usable cores]"),
 ) -> None:
     """Render a benchmark folder deterministically from a seed."""
     from timbre.bench import render_benchmark

@@ -12,9 +12,10 @@ from timbre.cli.common import index_option, print_json, progress_bar, resolve_in
 def index_command(
     dirs: list[str] = typer.Argument(..., help="Folders of audio files (searched recursively)"),
     index: Optional[str] = index_option(),
-    embedder: Optional[str] = typer.Option(None, "--embedder", "-e", help="Embedder for a new index [default: spectral]"),
+    embedder: Optional[str] = typer.Option(None, "--embedder", "-e",
+                                           help="Embedder for a new index [default: spectral]"),
     model: Optional[str] = typer.Option(None, "--model", help="Model id or local folder for clap/pann"),
-    workers: Optional[int] = typer.Option(None, "--workers", "-w", help="Decode processes [default: cores]"),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=0, help="Decode processes [default: cores]"),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON"),
 ) -> None:
     """Index (or update) the presets under DIR...; unchanged files are not re-read."""

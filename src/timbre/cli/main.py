@@ -6,7 +6,8 @@ import sys
 
 import typer
 
-from timbre.errors import TimbreError
+from timbre.cli.failures import report_failure, split_debug
+from timbre.cli.help_format import PlainHelpGroup
 
 app = typer.Typer(
     name="timbre",
@@ -14,7 +15,19 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # Rich markup would eat help text written as "[default: ...]"
+    cls=PlainHelpGroup,
 )
+
+
+@app.callback()
+def _global_options(
+    debug: bool = typer.Option(False, "--debug", help="Print the traceback of a failure (also TIMBRE_DEBUG=1); "
+                                                       "accepted anywhere on the command line"),
+) -> None:
+    """Global options. ``run`` takes ``--debug`` out of the command line before parsing, so it works after
+    a sub-command too; declaring it here lists it in ``timbre --help``."""
+    del debug
 
 
 def _register_commands() -> None:
@@ -30,18 +43,16 @@ _register_commands()
 
 
 def run() -> None:
-    """Console-script entry: pin threads, run, turn ``TimbreError`` into one line + exit 2."""
-    from timbre.runtime import pin_threads
-
-    pin_threads()
+    """Console-script entry: pin threads, run; a failure ends as one ``error:`` line (see
+    ``timbre.cli.failures``): exit 2 for bad input, 1 for a bug, 130 for Ctrl-C."""
+    args, debug = split_debug(sys.argv[1:])
     try:
-        app()
-    except TimbreError as err:
-        typer.echo(f"error: {err}", err=True)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        typer.echo("interrupted; finished work is kept and the next run resumes", err=True)
-        sys.exit(130)
+        from timbre.runtime import pin_threads
+
+        pin_threads()
+        app(args=args)
+    except (Exception, KeyboardInterrupt) as err:
+        sys.exit(report_failure(err, debug))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,11 @@ def search_command(
     rerank: Optional[int] = typer.Option(None, "--rerank", min=1, help="Rescore the top K with --head"),
     models: Optional[str] = models_option(),
 ) -> None:
-    """Rank the indexed presets by similarity to each TARGET; exits 2 if any target failed."""
+    """Rank the indexed presets by similarity to each TARGET; exits 2 if any target failed.
+
+    A score is the cosine similarity of the target and the preset in the embedder's space (or the
+    head's, with --head): 1 is identical, around 0 unrelated; compare scores within one list only.
+    """
     from timbre.search import search_library
     from timbre.search.formats import FORMATS, render_results
 
@@ -31,6 +35,10 @@ def search_command(
                              method="hnsw" if hnsw else "flat", head_ref=head, models_dir=models,
                              rerank=rerank)
     sys.stdout.write(render_results(results, fmt))
+    if fmt == "csv":
+        for result in results:
+            if result.hint:
+                typer.echo(f"hint: {result.target}: {result.hint}", err=True)
     failed = [r for r in results if r.error is not None]
     for result in failed:
         typer.echo(f"error: {result.error}", err=True)

@@ -32,7 +32,11 @@ def train_command(
     if as_json:
         print_json(info.to_dict())
         return
+    from timbre.heads.agreement import describe_summary
+
     typer.echo(f"head {info.id} -> {info.path} (latest)")
+    if info.training.get("summary"):
+        typer.echo(describe_summary(info.training["summary"], verb="trained on"))
     _echo_metrics(info.metrics)
 
 

@@ -59,6 +59,16 @@ def describe_agreement(metrics: dict) -> str:
     return sentence + " (none held out from training, so this shows fit, not how it generalises)"
 
 
+def describe_summary(summary: dict, verb: str = "training on") -> str:
+    """What a head learns from (``build_training_data``'s summary) in one sentence: the producer's
+    judgments, self-supervised pairs, generated records and the held-out pairs."""
+    outside = f", {summary['outside_files']} judged file(s) outside the index" if summary.get("outside_files") else ""
+    return (f"{verb} {summary['judgments']} judgment(s) of yours{outside}, "
+            f"{summary['self_supervised_pairs']} self-supervised pair(s) and "
+            f"{summary['augment_records']} generated record(s); {summary['held_out_pairs']} pair(s) held out "
+            f"for validation ({summary['held_out_judgments']} of them your judgments)")
+
+
 def disagreement_note(counts: dict, augmented: bool) -> str | None:
     """A plain warning when the new head agrees with fewer of the producer's judgments than the
     old ranking did (held-out ones when there are any), else ``None``."""

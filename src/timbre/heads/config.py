@@ -8,6 +8,7 @@ silently ignored.
 from __future__ import annotations
 
 import copy
+import math
 import os
 import tomllib
 from typing import Any
@@ -62,7 +63,24 @@ def _merge(base: dict, override: dict, where: str, prefix: str = "") -> None:
                 raise TimbreError(f"{where}: '{name}' must be a table")
             _merge(base[key], value, where, f"{name}.")
         else:
-            base[key] = value
+            base[key] = _typed(value, base[key], name, where)
+
+
+def _typed(value: Any, default: Any, name: str, where: str) -> Any:
+    """``value`` if it has the default's type (a whole number where one is expected, a finite
+    number for a float, true/false for a switch), else a ``TimbreError`` naming the setting."""
+    if isinstance(default, bool):
+        ok, kind = isinstance(value, bool), "true or false"
+    elif isinstance(default, int):
+        ok, kind = isinstance(value, int) and not isinstance(value, bool), "a whole number"
+    elif isinstance(default, float):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        kind = "a finite number"
+    else:
+        ok, kind = isinstance(value, type(default)), f"a {type(default).__name__}"
+    if not ok:
+        raise TimbreError(f"{where}: {name} must be {kind}, got {value!r}; fix the setting")
+    return float(value) if isinstance(default, float) else value
 
 
 def _validate(cfg: dict, where: str) -> None:

@@ -77,6 +77,9 @@ def _quiet_lightning() -> None:
     warnings.filterwarnings("ignore", message=".*does not have many workers.*")
     warnings.filterwarnings("ignore", message=".*number of training batches.*")
     warnings.filterwarnings("ignore", message=".*GPU available but not used.*")
+    # Lightning's own _pytree helper trips torch's LeafSpec deprecation on every fit; nothing for a user to do.
+    warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)` is deprecated",
+                            category=FutureWarning)
 
 
 def _epoch_progress(progress: Progress, max_epochs: int):

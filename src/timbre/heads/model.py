@@ -55,6 +55,12 @@ def initial_projection(input_dim: int, output_dim: int, vectors: np.ndarray | No
     return np.ascontiguousarray(eigvecs[:, ::-1][:, :output_dim].T, dtype=np.float32)
 
 
+def non_finite_tensors(state: dict[str, torch.Tensor]) -> list[str]:
+    """Names of the tensors in a ``state_dict`` holding NaN or inf (a diverged or damaged head)."""
+    return [name for name, tensor in state.items()
+            if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all())]
+
+
 class ProjectionHead:
     """A trained (or fresh) head; follows the search ``Head`` protocol.
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,13 +57,19 @@ def validate_record(record: dict, where: str = "") -> dict:
     """Check one record and fill defaults (``kind``, ``weight``, ``source``, ``id``).
 
     Raises ``TimbreError`` naming ``where`` (e.g. ``pairs.jsonl:12``) on a bad record."""
-    rec = dict(record)
+    if not isinstance(record, dict):
+        raise TimbreError(f"{where}: expected a JSON object {{\"a_path\": ..., \"b_path\": ..., \"label\": ...}}, "
+                          f"got {type(record).__name__}; fix or remove the line")
+    rec = {k: v for k, v in record.items() if v is not None}  # Parquet fills absent fields with null
     rec.setdefault("kind", "pair")
     if rec["kind"] not in ("pair", "triplet"):
         raise TimbreError(f"{where}: kind must be 'pair' or 'triplet', got {rec['kind']!r}")
     for role in roles_of(rec):
         if not (rec.get(f"{role}_path") or rec.get(f"{role}_hash")):
-            raise TimbreError(f"{where}: missing {role}_path / {role}_hash")
+            raise TimbreError(f"{where}: missing {role}_path / {role}_hash; fix or remove the line")
+        for key in (f"{role}_path", f"{role}_hash"):
+            if key in rec and not isinstance(rec[key], str):
+                raise TimbreError(f"{where}: {key} must be a string, got {rec[key]!r}; fix or remove the line")
     if rec["kind"] == "pair" and rec.get("label") not in LABELS:
         raise TimbreError(f"{where}: label must be one of {', '.join(LABELS)}, got {rec.get('label')!r}")
     rec.setdefault("source", "user")
@@ -70,21 +77,54 @@ def validate_record(record: dict, where: str = "") -> dict:
         raise TimbreError(f"{where}: source must be one of {', '.join(SOURCES)}, got {rec['source']!r}")
     rec.setdefault("annotator", "")
     rec.setdefault("created_at", "")
-    rec["weight"] = float(rec.get("weight", 1.0))
+    rec["weight"] = _weight(rec.get("weight", 1.0), where)
     rec.setdefault("id", record_id(rec))
     return rec
 
 
+def _weight(value: object, where: str) -> float:
+    """A record's weight: a finite number above zero (NaN or inf would train a NaN head)."""
+    number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    if number is None or not math.isfinite(number) or number <= 0:
+        raise TimbreError(f"{where}: weight must be a finite number above 0, got {value!r}; "
+                          "fix the weight or remove the line")
+    return float(number)
+
+
 def read_pairs(path: str | os.PathLike) -> list[dict]:
-    """Read and validate a ``.jsonl`` or ``.parquet`` pair file."""
+    """Read and validate a ``.jsonl`` or ``.parquet`` pair file; ``TimbreError`` naming the file
+    (and line) when it is missing, not a pair file, or holds a bad record."""
     path = Path(path)
     if not path.exists():
-        raise TimbreError(f"{path}: pair file not found")
-    if path.suffix == ".parquet":
-        import pyarrow.parquet as pq
+        raise TimbreError(f"{path}: pair file not found; pass a .jsonl or .parquet pair file")
+    if not path.is_file():
+        raise TimbreError(f"{path}: is a folder, not a pair file; pass a .jsonl or .parquet pair file")
+    try:
+        if path.suffix == ".parquet":
+            return _read_parquet(path)
+        return _read_jsonl(path)
+    except UnicodeDecodeError as exc:
+        raise TimbreError(f"{path}: not a pair file (not UTF-8 text, byte {exc.start}); "
+                          "pass a .jsonl or .parquet pair file") from exc
+    except OSError as exc:
+        raise TimbreError(f"{path}: cannot read the pair file ({exc.strerror or exc}); check its permissions") from exc
 
+
+def _read_parquet(path: Path) -> list[dict]:
+    import pyarrow.parquet as pq
+
+    try:
         rows = pq.read_table(path).to_pylist()
-        return [validate_record(r, f"{path}:{i + 1}") for i, r in enumerate(rows)]
+    except OSError:
+        raise
+    except Exception as exc:  # pyarrow's ArrowInvalid and friends: not a Parquet file
+        detail = " ".join(str(exc).split()).split(". ")[0][:160]
+        raise TimbreError(f"{path}: not a readable Parquet pair file ({detail}); "
+                          "pass a .jsonl or .parquet pair file") from exc
+    return [validate_record(r, f"{path}:{i + 1}") for i, r in enumerate(rows)]
+
+
+def _read_jsonl(path: Path) -> list[dict]:
     records = []
     with open(path, encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
@@ -188,7 +228,9 @@ def write_pairs(path: str | os.PathLike, records: Iterable[dict]) -> None:
 
 @dataclass
 class ResolvedPairs:
-    """Records mapped to table rows; ``missing`` lists (record id, role, path) found nowhere.
+    """Records mapped to table rows; ``missing`` lists (record id, role, path) found nowhere;
+    ``self_pairs`` the ids of records naming one file twice (a file paired with itself teaches
+    nothing and is left out).
 
     ``pair_sources`` / ``triplet_sources`` give each resolved example's ``source`` (absent:
     ``user``), so the producer's judgments can be told from generated ones."""
@@ -198,11 +240,13 @@ class ResolvedPairs:
     missing: list[tuple[str, str, str]]
     pair_sources: list[str] = field(default_factory=list)
     triplet_sources: list[str] = field(default_factory=list)
+    self_pairs: list[str] = field(default_factory=list)
 
 
 def resolve_records(records: list[dict], paths: list[str], hashes: list[str]) -> ResolvedPairs:
     """Map records to row numbers by content hash, then by absolute path (the first row
-    wins when a hash or path appears twice, so rows appended after the index never shadow it)."""
+    wins when a hash or path appears twice, so rows appended after the index never shadow it).
+    Records whose files resolve to one row twice are listed in ``self_pairs``, not used."""
     by_hash: dict[str, int] = {}
     by_path: dict[str, int] = {}
     for i, (p, h) in enumerate(zip(paths, hashes)):
@@ -220,6 +264,9 @@ def resolve_records(records: list[dict], paths: list[str], hashes: list[str]) ->
                 out.missing.append((rec["id"], role, p or str(h)))
             rows.append(row)
         if any(r is None for r in rows):
+            continue
+        if len(set(rows)) < len(rows):
+            out.self_pairs.append(rec["id"])
             continue
         source = rec.get("source", "user")
         if rec["kind"] == "triplet":

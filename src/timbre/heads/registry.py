@@ -81,6 +81,10 @@ def save_weights(folder: str, net) -> None:
 def commit_head(models_dir: str, staging: str, head_id: str) -> str:
     """Rename a complete staging folder to ``heads/<id>`` and point ``latest`` at it."""
     final = os.path.join(heads_dir(models_dir), head_id)
+    pointer = os.path.join(heads_dir(models_dir), LATEST_FILE)
+    if os.path.isdir(pointer) and not os.path.islink(pointer):
+        raise HeadError(f"{pointer}: is a folder, where timbre keeps the text file naming the latest head; "
+                        "move that folder away and train again")
     if os.path.exists(final):
         raise HeadError(f"{final}: a head with this id already exists; train again for a new id")
     os.replace(staging, final)
@@ -92,7 +96,7 @@ def set_latest(models_dir: str, head_id: str | None) -> None:
     """Point ``latest`` at ``head_id`` (atomic), or remove it when ``None``."""
     path = os.path.join(heads_dir(models_dir), LATEST_FILE)
     if head_id is None:
-        if os.path.exists(path):
+        if os.path.isfile(path) or os.path.islink(path):
             os.remove(path)
         return
     tmp = f"{path}.tmp-{os.getpid()}"
@@ -104,15 +108,25 @@ def set_latest(models_dir: str, head_id: str | None) -> None:
 
 
 def latest_id(models_dir: str) -> str | None:
-    """The id ``latest`` names, or the newest head when the pointer is missing or stale."""
-    path = os.path.join(heads_dir(models_dir), LATEST_FILE)
+    """The id ``latest`` names, or the newest head when the pointer is missing, stale or junk."""
     ids = head_ids(models_dir)
-    if os.path.exists(path):
-        with open(path, encoding="utf-8") as fh:
-            named = fh.read().strip()
-        if named in ids:
-            return named
+    named = _read_latest(os.path.join(heads_dir(models_dir), LATEST_FILE))
+    if named in ids:
+        return named
     return ids[-1] if ids else None
+
+
+def _read_latest(path: str) -> str | None:
+    """The text of the ``latest`` pointer; ``None`` when it is absent or not a small text file."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(4096)
+    except OSError:  # absent, a folder, unreadable
+        return None
+    try:
+        return raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return None
 
 
 def head_ids(models_dir: str) -> list[str]:
@@ -160,7 +174,7 @@ def load_head(models_dir: str, ref: str = "latest", *, embedder_fingerprint: str
     """The ``ProjectionHead`` named by ``ref`` (``latest``, an id or a unique id prefix).
 
     With ``embedder_fingerprint``, a head trained on another embedder raises ``HeadError``."""
-    from timbre.heads.model import ProjectionHead, ResidualProjection
+    from timbre.heads.model import ProjectionHead, ResidualProjection, non_finite_tensors
 
     head_id = resolve_ref(models_dir, ref)
     folder = os.path.join(heads_dir(models_dir), head_id)
@@ -174,6 +188,10 @@ def load_head(models_dir: str, ref: str = "latest", *, embedder_fingerprint: str
     except Exception as exc:  # missing file, truncated file, wrong tensor shapes
         raise HeadError(f"{os.path.join(folder, WEIGHTS_FILE)}: cannot load the head's weights "
                         f"({type(exc).__name__}); remove it with `timbre heads rm {head_id}` and train again") from exc
+    broken = non_finite_tensors(net.state_dict())
+    if broken:
+        raise HeadError(f"{os.path.join(folder, WEIGHTS_FILE)}: the head's weights hold NaN or inf ({broken[0]}); "
+                        f"remove it with `timbre heads rm {head_id}` and train again")
     head = ProjectionHead(net, head_id, config["embedder"]["fingerprint"], config)
     if embedder_fingerprint is not None:
         ensure_head_fits(head, embedder_fingerprint)

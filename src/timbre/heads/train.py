@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import os
 import shutil
 import uuid
 from typing import TYPE_CHECKING, Any, Sequence
 
 from timbre.errors import TimbreError
+from timbre.heads.agreement import describe_summary
 from timbre.heads.config import load_head_config
 from timbre.heads.pairs import ResolvedPairs, pair_files_or_default, read_pairs, resolve_records
 from timbre.heads.registry import (FORMAT_VERSION, HeadInfo, commit_head, head_info, save_weights, staging_dir,
@@ -54,11 +56,13 @@ def train_head(index_path: str, *, pairs: Sequence[str] | None = None, augment: 
     records, pair_files = _read_pair_files(files)
     resolved, outside = _resolve(lib, records, progress)
     missing = _report_missing(resolved, progress)
+    _report_self_pairs(resolved, records, progress)
     if not (resolved.pairs or resolved.triplets or augment):
-        raise TimbreError("nothing to train on: no pair of the pair files is in the index and augmentation is off; "
-                          "pass --pairs FILE or --augment")
+        raise TimbreError("nothing to train on: no usable pair of two different indexed files in the pair files and "
+                          "augmentation is off; pass --pairs FILE with such pairs, or --augment")
     data = _training_data(lib, resolved, outside, augment, cfg, progress)
-    _note_summary(data.summary, progress)
+    progress.note(describe_summary(data.summary))
+    _require_validation(data, augment)
     head_id = new_head_id()
     staging = staging_dir(models_dir, head_id)
     try:
@@ -113,12 +117,24 @@ def _report_missing(resolved: ResolvedPairs, progress: Progress) -> dict[str, An
     return {"records": len(ids), "examples": examples}
 
 
-def _note_summary(summary: dict, progress: Progress) -> None:
-    outside = f", {summary['outside_files']} judged file(s) outside the index" if summary["outside_files"] else ""
-    progress.note(f"training on {summary['judgments']} judgment(s) of yours{outside}, "
-                  f"{summary['self_supervised_pairs']} self-supervised pair(s) and "
-                  f"{summary['augment_records']} generated record(s); {summary['held_out_pairs']} pair(s) held out "
-                  f"for validation ({summary['held_out_judgments']} of them your judgments)")
+def _report_self_pairs(resolved: ResolvedPairs, records: list[dict], progress: Progress) -> None:
+    if not resolved.self_pairs:
+        return
+    dropped = set(resolved.self_pairs)
+    first = next(r for r in records if r["id"] in dropped)
+    example = first.get("a_path") or first.get("anchor_path") or first.get("a_hash") or first.get("anchor_hash")
+    progress.note(f"{len(dropped)} pair record(s) name one file twice and are left out (first: {example}); "
+                  "a judgment needs two different files")
+
+
+def _require_validation(data, augment: bool) -> None:
+    """Refuse to train a head nothing can validate (it would become ``latest`` unchecked)."""
+    if len(data.val) or len(data.val_queries):
+        return
+    advice = "add judgments" + ("" if augment else " or train with --augment")
+    raise TimbreError(f"no validation possible: none of the {len(data.train)} training example(s) touches one of "
+                      f"the {int(data.val_presets.sum())} held-out preset(s), so the head could not be checked; "
+                      f"{advice}")
 
 
 def _training_data(lib, resolved: ResolvedPairs, outside: OutsideFiles | None, augment: bool, cfg: dict,
@@ -146,8 +162,10 @@ def _fit_and_write(folder: str, data, cfg: dict, progress: Progress, training: d
     from timbre.heads.model import ProjectionHead
 
     fit = fit_projection(data, cfg, log_dir=folder, progress=progress)
+    _require_finite_weights(fit.net)
     projected = ProjectionHead(fit.net, "", embedder_spec["fingerprint"]).project(data.table)
     before, after = evaluate_projection(data.table, data), evaluate_projection(projected, data)
+    _require_finite_figures(before, after)
     judged = judgment_agreement(data.table, projected, data.judgments, before["threshold"], after["threshold"])
     note = disagreement_note(judged, training["augment"])
     if note:
@@ -171,10 +189,29 @@ def _fit_and_write(folder: str, data, cfg: dict, progress: Progress, training: d
                         os.path.join(folder, "training_curve.png"), fit.monitor)
 
 
+DIVERGED = "training diverged; lower [optimizer] lr in a --config file, check the pair weights, and train again"
+
+
+def _require_finite_weights(net) -> None:
+    from timbre.heads.model import non_finite_tensors
+
+    broken = non_finite_tensors(net.state_dict())
+    if broken:
+        raise TimbreError(f"the trained head's weights hold NaN or inf ({broken[0]}), no head was saved: {DIVERGED}")
+
+
+def _require_finite_figures(before: dict, after: dict) -> None:
+    """A validation figure the base space has must be a number for the head too."""
+    for name, value in after.items():
+        if isinstance(value, float) and not math.isfinite(value) and math.isfinite(before.get(name, math.nan)):
+            raise TimbreError(f"the trained head's validation {name} is {value} (base {before[name]:.3f}), "
+                              f"no head was saved: {DIVERGED}")
+
+
 def _finite(obj: Any) -> Any:
-    """NaN -> None so the JSON is standard."""
+    """NaN and inf -> None so the JSON is standard."""
     if isinstance(obj, float):
-        return obj if obj == obj else None
+        return obj if math.isfinite(obj) else None
     if isinstance(obj, dict):
         return {k: _finite(v) for k, v in obj.items()}
     if isinstance(obj, list):

@@ -6,7 +6,11 @@ state); with ``rerank=K`` the base space picks K candidates and the head reorder
 
 Bad targets: when some of several targets cannot be decoded, the others are still answered
 and the bad ones come back with ``SearchResult.error`` set; when every target fails, the
-first ``AudioError`` is raised (so a single bad target is an exception).
+first ``AudioError`` is raised (so a single bad target is an exception) unless
+``raise_if_all_fail=False`` (the CLI, which reports every failed target).
+
+Scores are always finite: a head that turns finite vectors into NaN or inf is a ``HeadError``,
+and library rows whose score is not a number are left out of the hits.
 """
 
 from __future__ import annotations
@@ -20,15 +24,15 @@ from timbre.search.results import Hit, SearchResult
 
 
 def search_audio(index, targets: list[str], *, top: int = 10, method: str = "flat", head=None,
-                 rerank: int | None = None, progress=None,
-                 ef_search: int = ranking.HNSW_EF_SEARCH) -> list[SearchResult]:
+                 rerank: int | None = None, progress=None, ef_search: int = ranking.HNSW_EF_SEARCH,
+                 raise_if_all_fail: bool = True) -> list[SearchResult]:
     """Rank the library against each audio file in ``targets`` (one result per target, in order).
 
     ``index`` is a path or an open ``LibraryIndex``; ``method`` is "flat" (exact) or "hnsw"."""
     lib = _as_library(index)
     model = lib.load_embedder()
     queries, failures = embed_files(model, targets, ensure_progress(progress))
-    if failures and len(failures) == len(targets):
+    if failures and len(failures) == len(targets) and raise_if_all_fail:
         raise next(iter(failures.values()))
     ok = [t for t in targets if t not in failures]
     ranked = iter(_ranked_hits(lib, queries, top, method, head, rerank, ef_search) if ok else [])
@@ -138,14 +142,22 @@ def _check_head(lib, head) -> None:
 
 
 def _project(head, vectors: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(head.project(np.asarray(vectors, np.float32)), dtype=np.float32)
+    """``vectors`` through ``head``; ``HeadError`` when finite inputs come out NaN or inf."""
+    vectors = np.asarray(vectors, np.float32)
+    projected = np.ascontiguousarray(head.project(vectors), dtype=np.float32)
+    broken = ~np.isfinite(projected).all(axis=1) & np.isfinite(vectors).all(axis=1)
+    if broken.any():
+        raise HeadError(f"head {head.id} turns {int(broken.sum())} vector(s) into NaN or inf, so it cannot rank; "
+                        f"remove it with `timbre heads rm {head.id}` and train again")
+    return projected
 
 
 def hits_from_rows(lib, scores: np.ndarray, ids: np.ndarray) -> list[Hit]:
-    """``Hit``s (ranked from 1) for one query's ``scores`` and row ``ids``; ids of -1 are skipped."""
+    """``Hit``s (ranked from 1) for one query's ``scores`` and row ``ids``; ids of -1 and rows whose
+    score is not a finite number (a damaged vector) are skipped."""
     hits = []
     for score, row in zip(scores, ids):
-        if row < 0:
+        if row < 0 or not np.isfinite(score):
             continue
         record = lib.records[int(row)]
         hits.append(Hit(len(hits) + 1, float(score), record["path"], record["name"], record["bank"], int(row)))

@@ -13,7 +13,8 @@ FORMATS = ("table", "json", "jsonl", "csv")
 
 def render_results(results: list[SearchResult], fmt: str = "table") -> str:
     """The text to print for ``results`` in ``fmt`` (one of ``FORMATS``); failed targets are
-    left out of the table and CSV (the caller reports their errors) and kept in JSON."""
+    left out of the table and CSV (the caller reports their errors) and kept in JSON; a target's
+    hint is printed under its table and kept in JSON (CSV has no place for it)."""
     if fmt == "json":
         return json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False) + "\n"
     if fmt == "jsonl":
@@ -49,5 +50,7 @@ def _table(results: list[SearchResult]) -> str:
                          f"{hit.bank:<{bank_width}}  {hit.path}")
         if not result.hits:
             lines.append("  (no indexed files)")
+        if result.hint:
+            lines.append(f"  hint: {result.hint}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + ("\n" if blocks else "")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from timbre.errors import TimbreError
+import dataclasses
+
+from timbre.errors import AudioError, TimbreError
 from timbre.search.engine import search_audio, search_text
 from timbre.search.results import SearchResult
 
@@ -12,7 +14,9 @@ def search_library(index_path: str, targets: list[str], texts: list[str] = (), *
                    rerank: int | None = None, progress=None) -> list[SearchResult]:
     """Results for the audio ``targets`` then the ``texts``, against one opened index.
 
-    ``head_ref`` names a trained head in ``models_dir`` ("latest" or an id)."""
+    ``head_ref`` names a trained head in ``models_dir`` ("latest" or an id). Every target that
+    fails comes back with its ``error`` (none is raised); audio results carry a ``hint`` when
+    the target is very short or near silent."""
     from timbre.index import open_index
 
     if not targets and not texts:
@@ -23,8 +27,9 @@ def search_library(index_path: str, targets: list[str], texts: list[str] = (), *
     head = _load_head(models_dir, head_ref) if head_ref else None
     results: list[SearchResult] = []
     if targets:
-        results += search_audio(lib, list(targets), top=top, method=method, head=head, rerank=rerank,
-                                progress=progress)
+        found = search_audio(lib, list(targets), top=top, method=method, head=head, rerank=rerank,
+                             progress=progress, raise_if_all_fail=False)
+        results += [r if r.error else dataclasses.replace(r, hint=target_hint(r.target)) for r in found]
     if texts:
         results += search_text(lib, list(texts), top=top, method=method, head=head, rerank=rerank)
     return results
@@ -35,3 +40,15 @@ def _load_head(models_dir: str | None, ref: str):
     from timbre.runtime import default_models_dir
 
     return load_head(models_dir or default_models_dir(), ref)
+
+
+def target_hint(path: str) -> str | None:
+    """Why a target's scores may mislead (very short, near silent), or ``None``; the app's rule
+    (``timbre.workspace.targets.level_hint``), so both say the same."""
+    from timbre.audio import audio_info
+    from timbre.workspace.targets import level_hint
+
+    try:
+        return level_hint(path, audio_info(path).duration)
+    except AudioError:
+        return None

@@ -28,14 +28,18 @@ class SearchResult:
     """The hits for one target (an audio path or a text query).
 
     ``error`` is set (and ``hits`` empty) when this target could not be used, e.g. an
-    undecodable file among many targets; it is then also in ``to_dict()``."""
+    undecodable file among many targets; ``hint`` when its scores deserve a warning (a very
+    short or near-silent target). Each is in ``to_dict()`` only when set."""
 
     target: str
     hits: list[Hit] = field(default_factory=list)
     error: str | None = None
+    hint: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"target": self.target, "results": [h.to_dict() for h in self.hits]}
         if self.error is not None:
             out["error"] = self.error
+        if self.hint is not None:
+            out["hint"] = self.hint
         return out
