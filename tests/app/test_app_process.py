@@ -11,7 +11,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from conftest import wait_for_url
+from app_demo import wait_for_url
 
 from timbre.heads.pairs import read_pairs
 

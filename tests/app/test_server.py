@@ -6,8 +6,7 @@ import json
 import os
 import shutil
 
-import pytest
-from conftest import TOKEN
+from app_demo import TOKEN
 
 
 def upload(client, path) -> dict:
@@ -159,7 +158,7 @@ def test_short_targets_carry_a_hint(client, tmp_path):
     import numpy as np
     import soundfile as sf
 
-    from conftest import SR, tone
+    from app_demo import SR, tone
 
     path = tmp_path / "blip.wav"
     sf.write(path, np.concatenate([tone("saw", 60, 0.2), np.zeros(100, np.float32)]), SR)
