@@ -29,7 +29,8 @@ def index_command(
         print_json(report.to_dict())
         return
     typer.echo(f"{report.total} files indexed: {report.added} added, {report.updated} updated, "
-               f"{report.removed} removed, {report.unchanged} unchanged, {len(report.skipped)} skipped")
+               f"{report.removed} removed, {report.unchanged} unchanged, {len(report.skipped)} skipped"
+               + (f" ({report.reused} stored vectors reused: same content)" if report.reused else ""))
     for skipped in sorted(report.skipped, key=lambda s: s.path):
         typer.echo(f"  skipped {skipped.path}: {skipped.reason} ({skipped.detail})")
 
