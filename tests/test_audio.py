@@ -227,3 +227,11 @@ def test_a_header_with_an_absurd_sample_rate_is_damaged(tmp_path):
     with pytest.raises(UnreadableAudioError) as err:
         load_audio(path, SR_OUT)
     assert err.value.reason == "damaged"
+
+
+def test_a_target_whose_name_is_not_utf8_decodes(tmp_path):
+    good = tmp_path / "tone.wav"
+    sf.write(str(good), _tone(), 44100)
+    raw = os.path.join(os.fsencode(tmp_path), b"caf\xe9.wav")
+    os.rename(good, raw)
+    assert load_audio(os.fsdecode(raw), SR_OUT).size > 0

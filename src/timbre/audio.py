@@ -56,7 +56,7 @@ def audio_info(path: str | os.PathLike) -> AudioInfo:
     size = check_file(path)
     check_complete(path, size)
     try:
-        info = sf.info(os.fspath(path))
+        info = sf.info(os.fsencode(path))
     except Exception as exc:  # soundfile raises LibsndfileError / RuntimeError / TypeError
         raise decoder_error(path, exc) from exc
     check_rate(path, info.samplerate)
@@ -88,7 +88,7 @@ def _read_blocks(path: str | os.PathLike, max_seconds: float | None) -> tuple[np
     import soundfile as sf
 
     try:
-        fh = sf.SoundFile(os.fspath(path))
+        fh = sf.SoundFile(os.fsencode(path))
     except Exception as exc:
         raise decoder_error(path, exc) from exc
     with fh:

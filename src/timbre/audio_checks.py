@@ -107,20 +107,29 @@ def check_complete(path: str | os.PathLike, size: int) -> None:
 
 
 def _ogg_problem(tail: bytes, size: int) -> str | None:
-    """Why the last Ogg page shows a cut file, or None: it must end at EOF and carry end-of-stream."""
+    """Why the end of an Ogg file shows a cut, or None.
+
+    In a whole file a page ends exactly at the end of the file and carries the end-of-stream
+    flag. A file whose pages chain up to a cut one is truncated; one without a single
+    complete page is left to the decoder (which calls it damaged). "OggS" inside packet data
+    cannot fake a page that ends exactly at the end of the file."""
+    chained = False
     offset = len(tail)
-    while True:
-        offset = tail.rfind(b"OggS", 0, offset)
-        if offset < 0:
-            return "the last Ogg page is cut off"
-        if offset + 27 > len(tail):
-            continue
-        segments = tail[offset + 26]
-        lacing = tail[offset + 27: offset + 27 + segments]
-        if len(lacing) == segments and offset + 27 + segments + sum(lacing) == len(tail):
-            if tail[offset + 5] & 0x04:
-                return None
-            return "the Ogg stream has no end-of-stream page"
+    while (offset := tail.rfind(b"OggS", 0, offset)) >= 0:
+        end = _ogg_page_end(tail, offset)
+        if end == len(tail):
+            return None if tail[offset + 5] & 0x04 else "the Ogg stream has no end-of-stream page"
+        chained = chained or (end is not None and tail[end: end + 4] == b"OggS")
+    return "the last Ogg page is cut off" if chained else None
+
+
+def _ogg_page_end(data: bytes, offset: int) -> int | None:
+    """Where the page starting at ``offset`` ends, or None if its header runs past the data."""
+    if offset + 27 > len(data):
+        return None
+    segments = data[offset + 26]
+    lacing = data[offset + 27: offset + 27 + segments]
+    return offset + 27 + segments + sum(lacing) if len(lacing) == segments else None
 
 
 def _chunk_problem(head: bytes, size: int, big_endian: bool) -> str | None:

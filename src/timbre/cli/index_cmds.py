@@ -32,7 +32,7 @@ def index_command(
                f"{report.removed} removed, {report.unchanged} unchanged, {len(report.skipped)} skipped"
                + (f" ({report.reused} stored vectors reused: same content)" if report.reused else ""))
     for skipped in sorted(report.skipped, key=lambda s: s.path):
-        typer.echo(f"  skipped {skipped.path}: {skipped.reason} ({skipped.detail})")
+        typer.echo(f"  skipped {skipped.path}: {skipped.detail} [{skipped.reason}]")
 
 
 def info_command(
@@ -55,7 +55,7 @@ def info_command(
         typer.echo(f"  {count:>7}  {bank}")
     typer.echo(f"skipped   {info['skipped_count']}")
     for skipped in info["skipped"]:
-        typer.echo(f"  {skipped['path']}: {skipped['reason']} ({skipped['detail']})")
+        typer.echo(f"  {skipped['path']}: {skipped['detail']} [{skipped['reason']}]")
 
 
 def register(app: typer.Typer) -> None:
