@@ -5,12 +5,15 @@ import signal
 import sys
 import time
 
+import timbre
+
 TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
+SRC_DIR = os.path.dirname(os.path.dirname(os.path.abspath(timbre.__file__)))  # the timbre under test
 
 # `python -m timbre` with the toy embedders registered and small commits (8 files per shard).
 LAUNCHER = (
     "import runpy, sys\n"
-    f"sys.path.insert(0, {TESTS_DIR!r})\n"
+    f"sys.path[:0] = [{SRC_DIR!r}, {TESTS_DIR!r}]\n"
     "import toy_embedders, timbre.embedders, timbre.index.builder as builder\n"
     "timbre.embedders.BUILTIN.update(toy_embedders.REGISTRY)\n"
     "builder.COMMIT_ROWS = 8\n"

@@ -107,7 +107,7 @@ def _write_errors(index_path: str) -> Iterator[None]:
         code = exc.errno or (errno.ENOSPC if "No space left" in text else None)
         if code in (errno.ENOSPC, errno.EDQUOT):
             hint = "free disk space and re-run; the files indexed so far are kept"
-        elif code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        elif code in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR):
             hint = "pass --index a folder you can write to"
         else:
             hint = "check the disk and re-run; the files indexed so far are kept"
