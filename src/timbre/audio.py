@@ -26,8 +26,8 @@ MIN_SECONDS = 0.05
 TRIM_RELATIVE = 10 ** (-50 / 20)
 #: Target RMS level after normalisation (-20 dBFS); peaks are then limited to 0.99.
 TARGET_RMS = 0.1
-#: Frames decoded per read call.
-READ_BLOCK = 1 << 13
+#: Frames decoded by the first read call; each next one reads twice as many, up to READ_BLOCK.
+FIRST_BLOCK, READ_BLOCK = 1 << 10, 1 << 16
 #: A stream that decodes this much less than its header declares is truncated.
 TRUNCATION_SLACK = 0.02
 
@@ -95,17 +95,18 @@ def _read_blocks(path: str | os.PathLike, max_seconds: float | None) -> tuple[np
         sr, declared, channels = fh.samplerate, fh.frames, fh.channels
         check_rate(path, sr)
         wanted = declared if max_seconds is None else min(declared, int(max_seconds * sr))
-        blocks, got = [], 0
+        blocks, got, step = [], 0, FIRST_BLOCK  # small first reads: a cut soon after the header shows
         try:
             while got < wanted:
-                block = fh.read(frames=min(READ_BLOCK, wanted - got), dtype="float32", always_2d=True)
+                block = fh.read(frames=min(step, wanted - got), dtype="float32", always_2d=True)
                 if len(block) == 0:
                     break
                 blocks.append(block)
                 got += len(block)
+                step = min(step * 2, READ_BLOCK)
         except Exception as exc:
             if got == 0:
-                raise decoder_error(path, exc) from exc
+                raise decoder_error(path, exc, header_ok=True) from exc
             raise truncated_stream(path, got, declared, sr, exc) from exc
     if got < wanted * (1 - TRUNCATION_SLACK) and wanted - got > sr * 0.05:
         raise truncated_stream(path, got, declared, sr)

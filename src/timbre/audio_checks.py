@@ -78,8 +78,9 @@ def _kind(mode: int) -> str:
     return "special file"
 
 
-def decoder_error(path: str | os.PathLike, exc: Exception) -> AudioError:
-    """The ``AudioError`` for a libsndfile failure on a file that ``check_file`` accepted."""
+def decoder_error(path: str | os.PathLike, exc: Exception, header_ok: bool = False) -> AudioError:
+    """The ``AudioError`` for a libsndfile failure on a file that ``check_file`` accepted
+    (``header_ok``: the header was read, the first audio data was not)."""
     if isinstance(exc, OSError) and exc.errno is not None:
         return os_error(path, exc)
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -87,6 +88,8 @@ def decoder_error(path: str | os.PathLike, exc: Exception) -> AudioError:
     text = text.strip().rstrip(".")
     if "possibly a pipe" in text or "System error" in text:  # libsndfile's words for "no decoder took it"
         text = "format not recognised"
+    if header_ok:
+        return DamagedAudioError(path, f"audio data damaged or cut short ({text}) — {RE_EXPORT}")
     return DamagedAudioError(path, f"damaged or not audio ({text}) — re-export it as WAV, FLAC or OGG")
 
 
