@@ -51,7 +51,7 @@ def time_decode_only(paths: list[str], workers: int, sample_rate: int) -> float:
     else:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(workers, mp_context=context, initializer=work.init_worker,
-                                 initargs=(None, {}, sample_rate)) as pool:
+                                 initargs=(os.getpid(), None, {}, sample_rate)) as pool:
             outcomes = list(pool.map(work.process_file, found, chunksize=8))
     elapsed = time.perf_counter() - start
     assert all(o[0] == "ok" for o in outcomes), [o for o in outcomes if o[0] != "ok"][:3]

@@ -13,12 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from timbre.errors import (
-    EmptyAudioError,
-    SilentAudioError,
-    TooShortAudioError,
-    UnreadableAudioError,
-)
+from timbre.audio_checks import check_complete, check_file, check_rate, decoder_error, truncated_stream
+from timbre.errors import DamagedAudioError, EmptyAudioError, SilentAudioError, TooShortAudioError
 
 #: File endings that indexing picks up.
 AUDIO_EXTENSIONS = (".wav", ".wave", ".ogg", ".oga", ".opus", ".flac", ".aif", ".aiff", ".mp3")
@@ -30,6 +26,10 @@ MIN_SECONDS = 0.05
 TRIM_RELATIVE = 10 ** (-50 / 20)
 #: Target RMS level after normalisation (-20 dBFS); peaks are then limited to 0.99.
 TARGET_RMS = 0.1
+#: Frames decoded by the first read call; each next one reads twice as many, up to READ_BLOCK.
+FIRST_BLOCK, READ_BLOCK = 1 << 10, 1 << 16
+#: A stream that decodes this much less than its header declares is truncated.
+TRUNCATION_SLACK = 0.02
 
 
 @dataclass(frozen=True)
@@ -50,16 +50,18 @@ def is_audio_file(path: str | os.PathLike) -> bool:
 
 
 def audio_info(path: str | os.PathLike) -> AudioInfo:
-    """Read the header of ``path``; raises ``UnreadableAudioError``/``EmptyAudioError``."""
+    """Read the header of ``path``; raises an ``AudioError`` saying what is wrong."""
     import soundfile as sf
 
-    _check_nonempty(path)
+    size = check_file(path)
+    check_complete(path, size)
     try:
-        info = sf.info(str(path))
+        info = sf.info(os.fsencode(path))
     except Exception as exc:  # soundfile raises LibsndfileError / RuntimeError / TypeError
-        raise UnreadableAudioError(path, _decoder_message(exc)) from exc
+        raise decoder_error(path, exc) from exc
+    check_rate(path, info.samplerate)
     if info.frames <= 0:
-        raise EmptyAudioError(path, "no audio frames; re-export the file")
+        raise EmptyAudioError(path, "no audio frames — re-export the file")
     return AudioInfo(info.frames / info.samplerate, info.samplerate, info.channels,
                      info.frames, info.format, info.subtype)
 
@@ -68,27 +70,56 @@ def decode(path: str | os.PathLike, max_seconds: float | None = None) -> tuple[n
     """Decode to float32 ``(frames, channels)`` and the file's sample rate.
 
     ``max_seconds`` reads only the beginning of long files (a 10-minute file costs what
-    its first ``max_seconds`` cost)."""
+    its first ``max_seconds`` cost). Cut files raise ``TruncatedAudioError``, NaN or
+    infinite samples ``DamagedAudioError``."""
+    size = check_file(path)
+    check_complete(path, size)
+    data, sr = _read_blocks(path, max_seconds)
+    if data.size == 0:
+        raise EmptyAudioError(path, "no audio frames — re-export the file")
+    if not np.all(np.isfinite(data)):
+        raise DamagedAudioError(path, "damaged float data (NaN or infinite samples) — re-export it")
+    return data, sr
+
+
+def _read_blocks(path: str | os.PathLike, max_seconds: float | None) -> tuple[np.ndarray, int]:
+    """Read block by block: memory follows the real data, not a (possibly absurd) header,
+    and a decoder error midway is told apart from a file that never opened."""
     import soundfile as sf
 
-    _check_nonempty(path)
     try:
-        with sf.SoundFile(str(path)) as fh:
-            sr = fh.samplerate
-            frames = -1 if max_seconds is None else int(max_seconds * sr)
-            data = fh.read(frames=frames, dtype="float32", always_2d=True)
+        fh = sf.SoundFile(os.fsencode(path))
     except Exception as exc:
-        raise UnreadableAudioError(path, _decoder_message(exc)) from exc
-    if data.size == 0:
-        raise EmptyAudioError(path, "no audio frames; re-export the file")
-    if not np.all(np.isfinite(data)):
-        data = np.nan_to_num(data, nan=0.0, posinf=0.0, neginf=0.0)
+        raise decoder_error(path, exc) from exc
+    with fh:
+        sr, declared, channels = fh.samplerate, fh.frames, fh.channels
+        check_rate(path, sr)
+        wanted = declared if max_seconds is None else min(declared, int(max_seconds * sr))
+        blocks, got, step = [], 0, FIRST_BLOCK  # small first reads: a cut soon after the header shows
+        try:
+            while got < wanted:
+                block = fh.read(frames=min(step, wanted - got), dtype="float32", always_2d=True)
+                if len(block) == 0:
+                    break
+                blocks.append(block)
+                got += len(block)
+                step = min(step * 2, READ_BLOCK)
+        except Exception as exc:
+            if got == 0:
+                raise decoder_error(path, exc, header_ok=True) from exc
+            raise truncated_stream(path, got, declared, sr, exc) from exc
+    if got < wanted * (1 - TRUNCATION_SLACK) and wanted - got > sr * 0.05:
+        raise truncated_stream(path, got, declared, sr)
+    data = np.concatenate(blocks) if blocks else np.zeros((0, max(1, channels)), np.float32)
     return data, sr
 
 
 def to_mono(data: np.ndarray) -> np.ndarray:
-    """Average channels of a ``(frames, channels)`` array into a 1-d float32 signal."""
-    return data.mean(axis=1, dtype=np.float32) if data.ndim == 2 else data.astype(np.float32)
+    """Average channels of a ``(frames, channels)`` array into a 1-d float32 signal
+    (summed in float64, so loud float channels cannot overflow)."""
+    if data.ndim == 2:
+        return data.mean(axis=1, dtype=np.float64).astype(np.float32)
+    return data.astype(np.float32)
 
 
 def resample(signal: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
@@ -136,31 +167,20 @@ def load_audio(
 ) -> np.ndarray:
     """Load ``path`` as mono float32 at ``sample_rate``, silence-trimmed and level-normalised.
 
-    Raises ``UnreadableAudioError``, ``EmptyAudioError``, ``SilentAudioError`` or
-    ``TooShortAudioError``; each message names the file and what to do."""
+    Raises an ``AudioError`` (``UnreadableAudioError`` and its kinds: damaged, truncated,
+    permission denied, not a file, missing; ``EmptyAudioError``, ``SilentAudioError``,
+    ``TooShortAudioError``); each message names the file and what to do."""
     data, sr = decode(path, max_seconds=max_seconds)
     mono = to_mono(data)
-    if float(np.max(np.abs(mono))) < SILENCE_PEAK:
-        raise SilentAudioError(path, "silent (peak below -60 dBFS); nothing to compare")
+    peak = float(np.max(np.abs(mono)))
+    if peak < SILENCE_PEAK:
+        raise SilentAudioError(path, "silent (peak below -60 dBFS) — nothing to compare")
+    if peak > 1.0:  # float files may exceed full scale; the level is normalised away anyway
+        mono = (mono / np.float32(peak)).astype(np.float32)
     if trim:
         mono = trim_silence(mono, sr)
     if len(mono) < min_seconds * sr:
         raise TooShortAudioError(
-            path, f"only {len(mono) / sr * 1000:.0f} ms of sound; at least {min_seconds * 1000:.0f} ms needed")
+            path, f"only {len(mono) / sr * 1000:.0f} ms of sound — at least {min_seconds * 1000:.0f} ms is needed")
     mono = resample(mono, sr, sample_rate)
     return normalize_level(mono) if normalize else mono
-
-
-def _check_nonempty(path: str | os.PathLike) -> None:
-    try:
-        size = os.path.getsize(path)
-    except OSError as exc:
-        raise UnreadableAudioError(path, f"cannot open ({exc.strerror}); check the path") from exc
-    if size == 0:
-        raise EmptyAudioError(path, "file is empty (0 bytes); re-export or delete it")
-
-
-def _decoder_message(exc: Exception) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    text = text.replace("Error opening", "cannot decode").strip()
-    return f"not decodable audio ({text}); convert it to WAV, FLAC or OGG"

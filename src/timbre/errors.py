@@ -2,6 +2,21 @@
 
 from __future__ import annotations
 
+import os
+
+
+def display_path(path: object) -> str:
+    """``path`` as printable text: bytes of a name that is not UTF-8 become ``\\xNN`` escapes."""
+    text = os.fsdecode(path) if isinstance(path, (bytes, os.PathLike)) else str(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        try:
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:
+            return text.encode("utf-8", "backslashreplace").decode("ascii")
+
 
 class TimbreError(Exception):
     """Base class: ``str(err)`` is a complete one-line message for the user."""
@@ -12,9 +27,11 @@ class AudioError(TimbreError):
 
     reason = "unreadable"
 
-    def __init__(self, path: object, detail: str):
-        self.path = str(path)
+    def __init__(self, path: object, detail: str, reason: str | None = None):
+        self.path = display_path(path)
         self.detail = detail
+        if reason is not None:
+            self.reason = reason
         super().__init__(f"{self.path}: {detail}")
 
 
@@ -28,6 +45,36 @@ class EmptyAudioError(AudioError):
     """Zero bytes or zero frames."""
 
     reason = "empty"
+
+
+class DamagedAudioError(UnreadableAudioError):
+    """Corrupt data, not audio at all, or a format the decoder lacks."""
+
+    reason = "damaged"
+
+
+class TruncatedAudioError(UnreadableAudioError):
+    """The file was cut short (the container or the decoder says frames are missing)."""
+
+    reason = "truncated"
+
+
+class PermissionDeniedError(UnreadableAudioError):
+    """The file exists but this user may not read it."""
+
+    reason = "permission_denied"
+
+
+class NotAFileError(UnreadableAudioError):
+    """A folder, a pipe or a device where an audio file was expected."""
+
+    reason = "not_a_file"
+
+
+class MissingAudioError(UnreadableAudioError):
+    """The path does not exist (or is a dangling or looping link)."""
+
+    reason = "missing"
 
 
 class SilentAudioError(AudioError):
@@ -48,6 +95,10 @@ class ModelLoadError(TimbreError):
 
 class IndexStoreError(TimbreError):
     """The index folder is missing, damaged, or of another format version."""
+
+
+class IndexWriteError(IndexStoreError):
+    """The index folder cannot be written (read-only, full disk); committed data is intact."""
 
 
 class IndexLockedError(IndexStoreError):

@@ -128,7 +128,7 @@ def test_a_preview_swapped_for_a_link_out_of_its_folder_is_refused(demo_library,
         assert refused.status_code == 400 and b"private" not in refused.content
         assert "outside its folder" in refused.json()["error"]
         waveform = client.get("/api/waveform/preset/1")  # a broken preview: one clear line, server lives on
-        assert waveform.status_code == 400 and "not decodable" in waveform.json()["error"]
+        assert waveform.status_code == 400 and "damaged or not audio" in waveform.json()["error"]
         assert client.get("/api/status").status_code == 200
 
 

@@ -50,7 +50,7 @@ def indexed(tmp_path, monkeypatch, capsys):
 def test_index_prints_a_summary_with_the_skipped_files(indexed):
     _, _, out = indexed
     assert "6 files indexed: 6 added, 0 updated, 0 removed, 0 unchanged, 1 skipped" in out
-    assert "broken.ogg: unreadable" in out
+    assert "broken.ogg: damaged" in out
 
 
 def test_index_json_and_info_json(indexed, monkeypatch, capsys, tmp_path):
@@ -58,13 +58,13 @@ def test_index_json_and_info_json(indexed, monkeypatch, capsys, tmp_path):
     code, out, _ = timbre(monkeypatch, capsys, "index", tmp_path / "lib", "--index", index, "--json",
                           "--workers", "0")
     report = json.loads(out)
-    assert code == 0 and report["unchanged"] == 6 and report["skipped"][0]["reason"] == "unreadable"
+    assert code == 0 and report["unchanged"] == 6 and report["skipped"][0]["reason"] == "damaged"
     code, out, _ = timbre(monkeypatch, capsys, "info", "--index", index, "--json")
     info = json.loads(out)
     assert info["embedder"]["name"] == "toy" and info["files"] == 6
     assert info["banks"] == {"bank0": 3, "bank1": 3} and info["skipped"][0]["path"].endswith("broken.ogg")
     code, out, _ = timbre(monkeypatch, capsys, "info", "--index", index)
-    assert "fingerprint" in out and "broken.ogg: unreadable" in out
+    assert "fingerprint" in out and "broken.ogg: damaged" in out
 
 
 def test_index_with_another_embedder_exits_2_with_one_line(indexed, monkeypatch, capsys, tmp_path):

@@ -33,7 +33,7 @@ def test_bad_files_are_skipped_with_reasons_while_good_files_are_indexed(tmp_pat
 
     assert report.added == len(good) and report.total == len(good)
     reasons = {os.path.basename(s.path): s.reason for s in report.skipped}
-    assert reasons == {"notaudio.wav": "unreadable", "empty.ogg": "empty", "blip.wav": "too_short",
+    assert reasons == {"notaudio.wav": "damaged", "empty.ogg": "empty", "blip.wav": "too_short",
                        "silence.wav": "silent"}
     lib = open_index(str(tmp_path / "idx"))
     assert sorted(lib.paths) == sorted(good)
@@ -48,7 +48,7 @@ def test_skipped_files_are_retried_only_after_they_change(tmp_path):
     build_index([str(tmp_path / "lib")], str(tmp_path / "idx"), "toy", workers=0)
 
     again = build_index([str(tmp_path / "lib")], str(tmp_path / "idx"), workers=0)
-    assert again.unchanged == 2 and again.added == 0 and [s.reason for s in again.skipped] == ["unreadable"]
+    assert again.unchanged == 2 and again.added == 0 and [s.reason for s in again.skipped] == ["damaged"]
 
     write_tone(broken, 300.0)
     fixed = build_index([str(tmp_path / "lib")], str(tmp_path / "idx"), workers=0)

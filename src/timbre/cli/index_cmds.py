@@ -30,9 +30,10 @@ def index_command(
         print_json(report.to_dict())
         return
     typer.echo(f"{report.total} files indexed: {report.added} added, {report.updated} updated, "
-               f"{report.removed} removed, {report.unchanged} unchanged, {len(report.skipped)} skipped")
+               f"{report.removed} removed, {report.unchanged} unchanged, {len(report.skipped)} skipped"
+               + (f" ({report.reused} stored vectors reused: same content)" if report.reused else ""))
     for skipped in sorted(report.skipped, key=lambda s: s.path):
-        typer.echo(f"  skipped {skipped.path}: {skipped.reason} ({skipped.detail})")
+        typer.echo(f"  skipped {skipped.path}: {skipped.detail} [{skipped.reason}]")
 
 
 def info_command(
@@ -55,7 +56,7 @@ def info_command(
         typer.echo(f"  {count:>7}  {bank}")
     typer.echo(f"skipped   {info['skipped_count']}")
     for skipped in info["skipped"]:
-        typer.echo(f"  {skipped['path']}: {skipped['reason']} ({skipped['detail']})")
+        typer.echo(f"  {skipped['path']}: {skipped['detail']} [{skipped['reason']}]")
 
 
 def register(app: typer.Typer) -> None:

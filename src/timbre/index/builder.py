@@ -1,26 +1,32 @@
 """``build_index``: bring an index folder up to date with audio folders, crash-safely.
 
-A run scans the folders, compares with the index by (path, size, mtime), drops rows of
-deleted or changed files (one atomic rewrite), then decodes and embeds the rest in worker
-processes and commits a shard every ``COMMIT_ROWS`` files or ``COMMIT_SECONDS``. A kill at
-any moment loses at most the uncommitted batch; the next run resumes where it stopped.
+A run scans the folders and compares them with the index by (path, size, mtime). New and
+changed files are hashed: content already indexed reuses its vector, the rest is decoded and
+embedded in worker processes; a shard is committed every ``COMMIT_ROWS`` files or
+``COMMIT_SECONDS``. Readers see a changed file's old row until its new row is committed
+(the later shard wins); rows of deleted files and replaced rows go in one atomic rewrite at
+the end. A kill at any moment loses at most the uncommitted batch, never a visible row; the
+next run resumes where it stopped.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import shutil
 import time
-from collections import deque
-from itertools import islice
+from contextlib import contextmanager
 from typing import Any, Iterator
 
 import numpy as np
 
-from timbre.errors import EmbedderMismatchError, TimbreError
+from timbre.errors import EmbedderMismatchError, IndexWriteError, TimbreError, display_path
 from timbre.index import store
+from timbre.index.pipeline import StoredVectors, index_files
+from timbre.index.plan import plan_run
 from timbre.index.report import IndexReport, SkippedFile
-from timbre.index.scan import FoundFile, plan_run, scan_folders
+from timbre.index.scan import resolve_roots, scan_folders
 from timbre.progress import ensure_progress
 
 #: Files per durable shard, and the longest time between two commits.
@@ -38,36 +44,84 @@ def build_index(dirs: list[str], index_path: str, embedder: str | None = None,
     An existing index keeps its embedder; naming another raises ``EmbedderMismatchError``.
     Bad files are skipped and recorded (``report.skipped``, ``timbre info``); they are retried
     only once they change. ``workers`` decode processes (default: usable cores; 0 or 1 runs
-    in this process). Raises ``IndexLockedError`` while another process writes the index."""
+    in this process). Raises ``IndexLockedError`` while another process writes the index, and
+    ``IndexWriteError`` (one line) when the index folder cannot be written (read-only, full
+    disk): committed rows stay intact. A run that fails before its first commit leaves no
+    new index folder behind."""
     progress = ensure_progress(progress)
+    roots = resolve_roots(dirs)
     index_path = os.path.abspath(index_path)
-    os.makedirs(os.path.join(index_path, store.SHARDS_DIR), exist_ok=True)
-    with store.WriterLock(index_path):
-        model, spec = _resolve_embedder(index_path, embedder, embedder_options)
-        manifest = store.read_manifest(index_path)
-        store.clean_leftovers(index_path, manifest["shards"])
-        rows, vectors = store.read_shards(index_path, manifest["shards"], spec["dim"])
-        indexed = {row["path"]: row for row in rows}
-        found = scan_folders(dirs)
-        plan = plan_run(found, indexed, manifest["skipped"], dirs)
-        report = IndexReport(unchanged=len(plan.keep_paths), removed=len(plan.drop_paths) - len(plan.changed_files))
-        report.skipped.extend(SkippedFile(s["path"], s["reason"], s["detail"]) for s in plan.skipped_kept)
-        writer = ShardWriter(index_path, manifest, spec["dim"], plan.skipped_kept)
-        if plan.drop_paths:
-            keep = [i for i, row in enumerate(rows) if row["path"] not in plan.drop_paths]
-            writer.replace_all([rows[i] for i in keep], vectors[keep])
-        changed = {f.path for f in plan.changed_files}
-        _index_files(plan.pending, model, spec, writer, report, changed, workers, progress)
-        writer.compact_if_needed()
-        report.total = writer.row_count
+    new_top = _topmost_missing(index_path)
+    with _write_errors(index_path):
+        os.makedirs(os.path.join(index_path, store.SHARDS_DIR), exist_ok=True)
+        with store.WriterLock(index_path):
+            try:
+                return _update(roots, index_path, embedder, embedder_options, workers, progress)
+            except BaseException:
+                if new_top and not os.path.exists(os.path.join(index_path, store.MANIFEST_FILE)):
+                    shutil.rmtree(new_top, ignore_errors=True)  # still under our lock: nobody else wrote
+                raise
+
+
+def _update(roots: list[str], index_path: str, embedder: str | None, embedder_options: dict | None,
+            workers: int | None, progress) -> IndexReport:
+    model, spec = _resolve_embedder(index_path, embedder, embedder_options)
+    manifest = store.read_manifest(index_path)
+    store.clean_leftovers(index_path, manifest["shards"])
+    rows, vectors = store.read_shards(index_path, manifest["shards"], spec["dim"])
+    scan = scan_folders(roots)
+    plan = plan_run(scan, {row["path"]: row for row in rows}, manifest["skipped"], roots)
+    report = IndexReport(unchanged=len(plan.keep_paths), removed=len(plan.drop_paths))
+    report.skipped.extend(SkippedFile(s["path"], s["reason"], s["detail"]) for s in plan.skipped_kept)
+    writer = ShardWriter(index_path, manifest, spec["dim"], plan.skipped_kept, live_rows=len(rows))
+    for problem in scan.problems:
+        writer.skip({**problem, "scan": True})
+        report.skipped.append(SkippedFile(problem["path"], problem["reason"], problem["detail"]))
+    changed = {f.path for f in plan.changed_files}
+    renewed = index_files(plan.pending, model, spec, StoredVectors(rows, vectors), writer, report,
+                          changed, workers, progress)
+    report.removed += len(changed - renewed)  # changed files that are bad now lose their row
+    writer.finish(plan.drop_paths | (changed - renewed), superseded=len(renewed))
+    report.total = writer.row_count
     return report
+
+
+def _topmost_missing(path: str) -> str | None:
+    """The outermost folder of ``path`` that does not exist yet (what makedirs would create)."""
+    top = None
+    while not os.path.lexists(path):
+        top, parent = path, os.path.dirname(path)
+        if parent == path:
+            break
+        path = parent
+    return top
+
+
+@contextmanager
+def _write_errors(index_path: str) -> Iterator[None]:
+    """An ``OSError`` of the index folder (read-only, full disk) becomes one ``IndexWriteError`` line."""
+    try:
+        yield
+    except OSError as exc:
+        text = exc.strerror or str(exc).splitlines()[0]
+        code = exc.errno or (errno.ENOSPC if "No space left" in text else None)
+        if code in (errno.ENOSPC, errno.EDQUOT):
+            hint = "free disk space and re-run; the files indexed so far are kept"
+        elif code in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR):
+            hint = "pass --index a folder you can write to"
+        else:
+            hint = "check the disk and re-run; the files indexed so far are kept"
+        where = f" ({display_path(exc.filename)})" if exc.filename else ""
+        raise IndexWriteError(f"cannot write the index {display_path(index_path)}: {text}{where} — {hint}") from exc
 
 
 def _resolve_embedder(index_path: str, name: str | None, options: dict | None) -> tuple[Any, dict]:
     """The index's embedder (or the requested one for a new index); refuses mixing."""
     from timbre.embedders import DEFAULT_EMBEDDER, load_embedder
 
-    has_config = os.path.exists(os.path.join(index_path, store.CONFIG_FILE))
+    # A config without a manifest holds no vectors yet (a run that ended before its first
+    # commit): the embedder may still be chosen afresh.
+    has_config = all(os.path.exists(os.path.join(index_path, f)) for f in (store.CONFIG_FILE, store.MANIFEST_FILE))
     stored = store.read_config(index_path)["embedder"] if has_config else None
     if stored is not None and name is None:
         name, options = stored["name"], stored.get("options", {})
@@ -95,10 +149,11 @@ def _mismatch(index_path: str, stored: dict, requested: str) -> EmbedderMismatch
 class ShardWriter:
     """Buffers new rows and commits them as shards + manifest replacements."""
 
-    def __init__(self, index_path: str, manifest: dict, dim: int, skipped_kept: list[dict]):
+    def __init__(self, index_path: str, manifest: dict, dim: int, skipped_kept: list[dict], live_rows: int):
         self.index_path, self.manifest, self.dim = index_path, manifest, dim
         manifest["skipped"] = list(skipped_kept)
-        self.row_count = self._count_rows()
+        self.row_count = self._count_rows()  # rows in the shards, superseded ones included
+        self._superseded = self.row_count - live_rows
         self._rows: list[dict] = []
         self._vectors: list[np.ndarray] = []
         self._dirty = False
@@ -118,9 +173,9 @@ class ShardWriter:
         self._rows.append(record)
         self._vectors.append(vector)
 
-    def skip(self, found: FoundFile, reason: str, detail: str) -> None:
-        self.manifest["skipped"].append({"path": found.path, "reason": reason, "detail": detail,
-                                         "size": found.size, "mtime": found.mtime})
+    def skip(self, entry: dict) -> None:
+        """Record a skipped file (``path``, ``reason``, ``detail``, and ``size``/``mtime`` if known)."""
+        self.manifest["skipped"].append(entry)
         self._dirty = True
 
     def commit_if_due(self) -> None:
@@ -148,102 +203,12 @@ class ShardWriter:
         store.delete_shards(self.index_path, old)
         self.row_count = len(rows)
 
-    def compact_if_needed(self) -> None:
+    def finish(self, stale: set[str], superseded: int) -> None:
+        """Commit, then drop the rows of ``stale`` paths and rows replaced by newer ones (a
+        changed file's old row stayed visible until now), compacting many shards into one."""
         self.commit()
-        if len(self.manifest["shards"]) > COMPACT_SHARDS:
+        superseded += self._superseded
+        if stale or superseded or len(self.manifest["shards"]) > COMPACT_SHARDS:
             rows, vectors = store.read_shards(self.index_path, self.manifest["shards"], self.dim)
-            self.replace_all(rows, vectors)
-
-
-def _index_files(pending: list[FoundFile], model: Any, spec: dict, writer: ShardWriter,
-                 report: IndexReport, changed: set[str], workers: int | None, progress) -> None:
-    """Decode (+embed) ``pending`` and hand rows to ``writer``; bad files become skips."""
-    progress.start(len(pending), "indexing", "file")
-    waiting: list[tuple[FoundFile, dict, np.ndarray]] = []  # decoded, for main-process embedding
-
-    def accept(found: FoundFile, record: dict, vector: np.ndarray) -> None:
-        writer.add(record, vector)
-        if found.path in changed:
-            report.updated += 1
-        else:
-            report.added += 1
-
-    def flush_waiting() -> None:
-        for found, record, vector, failure in _embed_in_main(model, waiting):
-            if failure is None:
-                accept(found, record, vector)
-            else:
-                _skip(writer, report, found, "embed_failed", failure)
-        waiting.clear()
-
-    for found, outcome in zip(pending, _process_all(pending, model, spec, workers)):
-        if outcome[0] == "skip":
-            _skip(writer, report, found, outcome[2], outcome[3])
-        elif outcome[2] is not None:
-            accept(found, outcome[1], outcome[2])
-        else:
-            waiting.append((found, outcome[1], outcome[3]))
-            if len(waiting) >= model.batch_size:
-                flush_waiting()
-        progress.advance(1)
-        writer.commit_if_due()
-    flush_waiting()
-    writer.commit()
-    progress.close()
-
-
-def _skip(writer: ShardWriter, report: IndexReport, found: FoundFile, reason: str, detail: str) -> None:
-    writer.skip(found, reason, detail)
-    report.skipped.append(SkippedFile(found.path, reason, detail))
-
-
-def _embed_in_main(model: Any, items: list[tuple]) -> Iterator[tuple]:
-    """Embed decoded clips in one batch; if the batch fails, clip by clip to find the bad one."""
-    if not items:
-        return
-    try:
-        vectors = model.embed_audio([signal for _, _, signal in items])
-        for (found, record, _), vector in zip(items, vectors):
-            yield found, record, vector, None
-        return
-    except Exception:
-        pass
-    for found, record, signal in items:
-        try:
-            yield found, record, model.embed_audio([signal])[0], None
-        except Exception as exc:
-            yield found, record, None, f"{exc.__class__.__name__}: {exc}"
-
-
-def _process_all(pending: list[FoundFile], model: Any, spec: dict, workers: int | None) -> Iterator[tuple]:
-    """``process_file`` outcomes for ``pending``, in order: in spawned workers or in-process."""
-    from timbre.index import workers as work
-    from timbre.runtime import default_threads
-
-    count = default_threads() if workers is None else workers
-    if count <= 1 or len(pending) < 2:
-        work.init_in_process(model if model.parallel_safe else None, spec["sample_rate"])
-        yield from map(work.process_file, pending)
-        return
-    yield from _process_in_pool(pending, model, spec, count)
-
-
-def _process_in_pool(pending: list[FoundFile], model: Any, spec: dict, count: int) -> Iterator[tuple]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    from timbre.embedders import available_embedders
-    from timbre.index import workers as work
-
-    class_path = available_embedders()[spec["name"]] if model.parallel_safe else None
-    context = multiprocessing.get_context("spawn")
-    window = count * 4  # bounded read-ahead: decoded clips are large
-    with ProcessPoolExecutor(count, mp_context=context, initializer=work.init_worker,
-                             initargs=(class_path, spec["options"], spec["sample_rate"])) as pool:
-        files = iter(pending)
-        inflight = deque(pool.submit(work.process_file, f) for f in islice(files, window))
-        while inflight:
-            yield inflight.popleft().result()
-            nxt = next(files, None)
-            if nxt is not None:
-                inflight.append(pool.submit(work.process_file, nxt))
+            keep = [i for i, row in enumerate(rows) if row["path"] not in stale]
+            self.replace_all([rows[i] for i in keep], vectors[keep])

@@ -8,8 +8,10 @@ from typing import Any
 
 @dataclass(frozen=True)
 class SkippedFile:
-    """A file that is not in the index, why (``reason``: unreadable, empty, silent, too_short,
-    embed_failed) and the decoder's words (``detail``)."""
+    """A file (or link, or folder) that is not in the index, why (``reason``: damaged,
+    truncated, empty, silent, too_short, permission_denied, folder, not_a_file, bad_name,
+    dangling_link, link_loop, duplicate, unreadable_folder, embed_failed, unreadable) and what
+    to do (``detail``, one line)."""
 
     path: str
     reason: str
@@ -18,12 +20,16 @@ class SkippedFile:
 
 @dataclass
 class IndexReport:
-    """Counts of one ``build_index`` run; ``total`` is the number of indexed files after it."""
+    """Counts of one ``build_index`` run; ``total`` is the number of indexed files after it.
+
+    ``reused``: added or updated files whose content was already indexed (touched, moved,
+    renamed, copied): their stored vector was reused instead of decoding them again."""
 
     added: int = 0
     updated: int = 0
     removed: int = 0
     unchanged: int = 0
+    reused: int = 0
     skipped: list[SkippedFile] = field(default_factory=list)
     total: int = 0
 

@@ -19,7 +19,8 @@ import json
 import os
 import time
 import uuid
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -40,13 +41,32 @@ ROW_FIELDS = ("path", "name", "bank", "folder", "size", "mtime", "content_hash",
 
 def atomic_write_bytes(path: str, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temp file in the same folder, fsync, ``os.replace``."""
-    tmp = f"{path}.{uuid.uuid4().hex[:8]}{TMP_SUFFIX}"
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    tmp = temp_path(path)
+    with removed_on_failure(tmp):
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
     _fsync_dir(os.path.dirname(path) or ".")
+
+
+def temp_path(path: str) -> str:
+    """A unique temp name beside ``path`` (``*.tmp``: leftovers are recognised and deleted)."""
+    return f"{path}.{uuid.uuid4().hex[:8]}{TMP_SUFFIX}"
+
+
+@contextmanager
+def removed_on_failure(tmp: str) -> Iterator[None]:
+    """Delete the temp file ``tmp`` if the block fails (full disk, read-only folder, kill signal)."""
+    try:
+        yield
+    except BaseException:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def atomic_write_json(path: str, obj: Any) -> None:
@@ -160,17 +180,21 @@ def write_shard(index_path: str, rows: list[dict[str, Any]], vectors: np.ndarray
     })
     name = new_shard_name()
     final = os.path.join(index_path, SHARDS_DIR, name)
-    tmp = f"{final}.{uuid.uuid4().hex[:8]}{TMP_SUFFIX}"
-    pq.write_table(table, tmp)
-    with open(tmp, "rb+") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, final)
+    tmp = temp_path(final)
+    with removed_on_failure(tmp):
+        pq.write_table(table, tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, final)
     _fsync_dir(os.path.dirname(final))
     return name
 
 
 def read_shards(index_path: str, shard_names: list[str], dim: int) -> tuple[list[dict[str, Any]], np.ndarray]:
-    """All rows (as dicts) and their ``(n, dim)`` float32 vectors, in manifest order."""
+    """All rows (as dicts) and their ``(n, dim)`` float32 vectors, in manifest order.
+
+    A path in several shards keeps only its row from the latest shard: a changed file's new
+    row replaces the old one the moment its shard is committed."""
     import pyarrow.parquet as pq
 
     rows: list[dict[str, Any]] = []
@@ -189,6 +213,10 @@ def read_shards(index_path: str, shard_names: list[str], dim: int) -> tuple[list
         values = table.column("vector").combine_chunks().flatten().to_numpy(zero_copy_only=False)
         blocks.append(np.asarray(values, dtype=np.float32).reshape(-1, dim))
     vectors = np.concatenate(blocks) if blocks else np.zeros((0, dim), np.float32)
+    latest = {row["path"]: i for i, row in enumerate(rows)}
+    if len(latest) < len(rows):
+        keep = sorted(latest.values())
+        rows, vectors = [rows[i] for i in keep], vectors[keep]
     return rows, vectors
 
 

@@ -2,7 +2,8 @@
 ``parallel_safe`` embedders) embed. Runs in spawned worker processes or in-process.
 
 Each call returns a plain tuple, never raises for a bad file:
-``("ok", record, vector_or_None, signal_or_None)`` or ``("skip", path, reason, detail)``.
+``("ok", record, vector_or_None, signal_or_None)``, ``("known", digest)`` (the content is
+already indexed: its stored vector is reused, nothing is decoded) or ``("skip", path, reason, detail)``.
 """
 
 from __future__ import annotations
@@ -16,37 +17,53 @@ _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "N
 #: The embedder built once per worker process (None: the main process embeds).
 _worker_embedder: Any = None
 _worker_sample_rate: int = 0
+#: Content hashes already in the index: such files are not decoded again.
+_known_hashes: frozenset[str] = frozenset()
 
 
-def init_worker(class_path: str | None, options: dict[str, Any], sample_rate: int) -> None:
-    """Pool initializer: one thread per worker, then build the embedder once."""
+def init_worker(parent_pid: int, class_path: str | None, options: dict[str, Any], sample_rate: int,
+                known_hashes: frozenset[str] = frozenset()) -> None:
+    """Pool initializer: watch the parent (``parent_pid``, taken when the pool started), one
+    thread per worker, decoder chatter off the terminal, then build the embedder once."""
+    _start_orphan_watchdog(parent_pid)
     for var in _THREAD_VARS:
         os.environ[var] = "1"
-    global _worker_embedder, _worker_sample_rate
-    _start_orphan_watchdog()
-    _worker_sample_rate = sample_rate
+    _silence_stderr()
+    global _worker_embedder, _worker_sample_rate, _known_hashes
+    _worker_sample_rate, _known_hashes = sample_rate, known_hashes
     _worker_embedder = build_embedder(class_path, options) if class_path else None
 
 
-def _start_orphan_watchdog(interval: float = 1.0) -> None:
-    """Exit when the parent dies (e.g. kill -9): idle pool workers would otherwise wait forever."""
+def _start_orphan_watchdog(parent_pid: int, interval: float = 0.5) -> None:
+    """Exit when the parent dies (e.g. kill -9): idle pool workers would otherwise wait forever.
+
+    The parent's pid comes from the parent: read here it may already be init's (the parent
+    can die while this worker is still starting)."""
     import threading
     import time
 
-    parent = os.getppid()
-
     def watch() -> None:
-        while os.getppid() == parent:
+        while os.getppid() == parent_pid:
             time.sleep(interval)
         os._exit(0)
 
+    if os.getppid() != parent_pid:
+        os._exit(0)
     threading.Thread(target=watch, name="timbre-orphan-watchdog", daemon=True).start()
 
 
-def init_in_process(embedder: Any, sample_rate: int) -> None:
+def _silence_stderr() -> None:
+    """libsndfile's mp3 decoder prints warnings straight to fd 2; each bad file already gets its
+    one-line reason in the report."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
+def init_in_process(embedder: Any, sample_rate: int, known_hashes: frozenset[str] = frozenset()) -> None:
     """Serial mode: ``process_file`` runs in this process with ``embedder`` (or None)."""
-    global _worker_embedder, _worker_sample_rate
-    _worker_embedder, _worker_sample_rate = embedder, sample_rate
+    global _worker_embedder, _worker_sample_rate, _known_hashes
+    _worker_embedder, _worker_sample_rate, _known_hashes = embedder, sample_rate, known_hashes
 
 
 def build_embedder(class_path: str, options: dict[str, Any]) -> Any:
@@ -58,13 +75,20 @@ def build_embedder(class_path: str, options: dict[str, Any]) -> Any:
 def process_file(found: Any) -> tuple:
     """Hash, decode and (if this worker holds an embedder) embed one file."""
     from timbre.audio import audio_info, load_audio
+    from timbre.audio_checks import check_file, os_error
     from timbre.errors import AudioError
     from timbre.index.scan import content_hash, file_record
 
     try:
+        check_file(found.path)
+        try:
+            digest = content_hash(found.path)
+        except OSError as exc:
+            raise os_error(found.path, exc) from exc
+        if digest in _known_hashes:
+            return ("known", digest)
         info = audio_info(found.path)
         signal = load_audio(found.path, _worker_sample_rate)
-        digest = content_hash(found.path)
     except AudioError as err:
         return ("skip", found.path, err.reason, err.detail)
     except Exception as exc:  # a decoder bug must not stop the run

@@ -7,9 +7,10 @@ built once per library version and rebuilt automatically after ``timbre index`` 
 from __future__ import annotations
 
 import os
-import uuid
 
 import numpy as np
+
+from timbre.index import store
 
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 200
@@ -65,11 +66,12 @@ def load_or_build_hnsw(lib, key: str, library: np.ndarray):
         except RuntimeError:  # damaged cache file: rebuild it
             pass
     index = build_hnsw(library)
-    tmp = f"{path}.{uuid.uuid4().hex[:8]}.tmp"
+    tmp = store.temp_path(path)
     try:
-        faiss.write_index(index, tmp)
-        os.replace(tmp, path)
-    except (OSError, RuntimeError):
+        with store.removed_on_failure(tmp):
+            faiss.write_index(index, tmp)
+            os.replace(tmp, path)
+    except (OSError, RuntimeError):  # full disk or read-only: the graph just is not cached
         pass
     return index
 
