@@ -115,7 +115,7 @@ class Workspace:
         head_obj = self._head(head)
         top = max(1, min(int(top), MAX_TOP))
         wanted = self._bank_mask(banks)
-        depth = len(self.lib) if (wanted is not None or preset is not None) else top
+        depth = len(self.lib) if wanted is not None else top + (preset is not None)  # room for the preset itself
         with self._compute:
             scores, ids = rank_rows(self.lib, vector[None, :], min(depth, len(self.lib)), head=head_obj)
         keep = ids[0] >= 0
