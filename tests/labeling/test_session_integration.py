@@ -11,9 +11,8 @@ import json
 import os
 import urllib.request
 
-import numpy as np
 import pytest
-import soundfile as sf
+from demo_audio import synthesize_library, write_loop
 
 from timbre.errors import LabelingError
 from timbre.heads.pairs import read_pairs
@@ -22,28 +21,10 @@ from timbre.labeling.interface import choice_result
 
 pytestmark = [pytest.mark.slow, pytest.mark.labelstudio]
 
-SR = 22050
-FAMILIES = {"sine": lambda t, f: np.sin(2 * np.pi * f * t),
-            "saw": lambda t, f: 2 * ((f * t) % 1.0) - 1,
-            "square": lambda t, f: np.sign(np.sin(2 * np.pi * f * t))}
-
-
-def _tone(family: str, freq: float, seconds: float, rng) -> np.ndarray:
-    t = np.arange(int(SR * seconds)) / SR
-    envelope = np.minimum(1.0, t / 0.01) * np.exp(-t * rng.uniform(0.5, 1.5))
-    return (0.4 * FAMILIES[family](t, freq) * envelope + 0.003 * rng.normal(size=t.size)).astype(np.float32)
 
 
 def _synthesize_library(root: str) -> str:
-    """Three families (one bank folder each) of four near-variations, as .ogg previews at C3."""
-    rng = np.random.default_rng(0)
-    library = os.path.join(root, "library")
-    for family in FAMILIES:
-        os.makedirs(os.path.join(library, family))
-        for k in range(4):
-            name = f"{family} {k}.ogg"  # a space: URLs must be quoted
-            sf.write(os.path.join(library, family, name), _tone(family, 130.81 * (1 + 0.01 * k), 1.2, rng), SR)
-    return library
+    return synthesize_library(os.path.join(root, "library"))
 
 
 def _answer_like_a_person(server, project_id: int) -> dict[int, str]:
@@ -99,7 +80,7 @@ def test_push_sends_playable_new_pairs_once(session, ls_server):
     tasks = list(client.iter_tasks(report["project_id"]))
     assert len({t["data"]["pair_id"] for t in tasks}) == 6
     target = session["work"] / "loop.wav"
-    sf.write(target, _tone("saw", 196.0, 2.0, np.random.default_rng(1)), SR)  # a G3 saw loop
+    write_loop(str(target))  # a G3 saw loop
     again = push_tasks(session["index"], strategy="queries", targets=[str(target)], n=3, project=report["project"],
                        models_dir=str(session["work"] / "no-models"), client=client)
     tasks = list(client.iter_tasks(report["project_id"]))
