@@ -46,6 +46,14 @@ def test_a_plain_start_is_the_server_the_set_up_started(fake_venv, tmp_path):
     assert printed.exit_code == 0 and printed.stdout.strip() == setup.shell()
 
 
+def test_a_bad_port_is_one_line(fake_venv, monkeypatch):
+    from timbre.errors import LabelingError
+
+    monkeypatch.setenv("TIMBRE_LABELSTUDIO_PORT", "eighty")
+    with pytest.raises(LabelingError, match="'eighty' is not a port number"):
+        server_command()
+
+
 def _start(tmp_path, port: int) -> subprocess.Popen:
     (tmp_path / "Music").mkdir(exist_ok=True)
     argv = [sys.executable, "-m", "timbre", "label", "server", "--start", "--data", str(tmp_path / "labels"),

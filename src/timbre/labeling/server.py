@@ -104,11 +104,11 @@ def server_command(data_dir: str | None = None, port: int | None = None, documen
                    executable: str | None = None) -> ServerCommand:
     """The command that starts a headless server on ``127.0.0.1:port`` with its data in ``data_dir``.
 
-    Options left out come from the last start (the connection file), then the defaults:
-    ``$TIMBRE_HOME/labelstudio``, ``$TIMBRE_LABELSTUDIO_PORT`` or 8080, and the home folder."""
+    Options left out come from the last start (the connection file), else the defaults of a first
+    start: ``$TIMBRE_HOME/labelstudio``, ``$TIMBRE_LABELSTUDIO_PORT`` or 8080, and the home folder."""
     stored = stored_server_options()
     data_dir = os.path.abspath(os.path.expanduser(data_dir or stored.get("data_dir") or default_data_dir()))
-    port = int(port or os.environ.get(PORT_VARIABLE) or stored.get("port") or DEFAULT_PORT)
+    port = _port(port or stored.get("port") or os.environ.get(PORT_VARIABLE) or DEFAULT_PORT)
     root = os.path.realpath(os.path.expanduser(document_root or stored.get("document_root") or "~"))
     creds = credentials(data_dir)
     env = {"LABEL_STUDIO_USERNAME": creds["username"], "LABEL_STUDIO_PASSWORD": creds["password"],
@@ -119,6 +119,16 @@ def server_command(data_dir: str | None = None, port: int | None = None, documen
             "--port", str(port), "--enable-legacy-api-token"]
     url = f"http://{HOST}:{port}"
     return ServerCommand(argv, env, url, ConnectionSettings(url, creds["token"], root))
+
+
+def _port(value) -> int:
+    try:
+        port = int(value)
+    except (TypeError, ValueError):
+        port = 0
+    if not 0 < port < 65536:
+        raise LabelingError(f"{value!r} is not a port number; give --port (or {PORT_VARIABLE}) between 1 and 65535")
+    return port
 
 
 def command_port(command: ServerCommand) -> int:
