@@ -110,5 +110,6 @@ def test_serve_waits_for_our_server_then_saves_the_connection(tmp_path):
 
     serve(command, on_ready=ready, timeout=30)
     assert seen["config"] == {"url": command.url, "api_key": command.env["LABEL_STUDIO_USER_TOKEN"],
-                              "document_root": os.path.realpath(tmp_path)}
+                              "document_root": os.path.realpath(tmp_path), "data_dir": str(tmp_path / "data"),
+                              "port": int(command.argv[-2])}
     assert port_is_free(int(command.argv[-2]))

@@ -89,6 +89,8 @@ def test_a_changed_answer_replaces_the_old_record(library, studio, session, tmp_
 
 def test_triplet_answers_become_triplets(library, studio, session, tmp_path):
     _push(library, session, n=2, mode="triplet")
+    (project,) = studio.projects.values()
+    assert project["title"] == "timbre similarity (triplets)" and 'name="r"' in project["label_config"]
     t1, t2 = studio.tasks[1]
     studio.annotate(t1, "a_closer", mode="triplet")
     studio.annotate(t2, "b_closer", mode="triplet")
@@ -97,6 +99,44 @@ def test_triplet_answers_become_triplets(library, studio, session, tmp_path):
     first, second = read_pairs(out)
     assert first["kind"] == "triplet" and first["anchor_hash"] == t1["data"]["r_hash"]
     assert first["positive_hash"] == t1["data"]["a_hash"] and second["positive_hash"] == t2["data"]["b_hash"]
+
+
+def test_triplets_after_pairs_go_to_their_own_project_and_both_are_pulled(library, studio, session, tmp_path):
+    pairs = _push(library, session, n=2)
+    triplets = _push(library, session, n=2, mode="triplet")
+    assert triplets.project_id != pairs.project_id
+    configs = {p["title"]: p["label_config"] for p in studio.projects.values()}
+    assert 'name="r"' in configs["timbre similarity (triplets)"] and 'name="r"' not in configs["timbre similarity"]
+    assert all(t["data"]["mode"] == "pair" for t in studio.tasks[pairs.project_id])
+    for task in studio.tasks[pairs.project_id]:
+        studio.annotate(task, "similar")
+    for task in studio.tasks[triplets.project_id]:
+        studio.annotate(task, "b_closer", mode="triplet")
+    out = tmp_path / "pairs.jsonl"
+    report = _pull(library, session, out)
+    assert report.invalid == [] and report.added == 4
+    assert sorted(r["kind"] for r in read_pairs(out)) == ["pair", "pair", "triplet", "triplet"]
+    statuses = label_status(library.path, **session)
+    assert [(s.mode, s.pushed, s.pulled) for s in statuses] == [("pair", 2, 2), ("triplet", 2, 2)]
+
+
+def test_triplets_into_a_named_pair_project_are_refused(library, studio, session):
+    _push(library, session, n=2, project="mine")
+    with pytest.raises(LabelingError, match="asks pair questions, not triplets") as err:
+        _push(library, session, n=2, mode="triplet", project="mine")
+    assert "\n" not in str(err.value) and len(studio.projects) == 1 and len(studio.tasks[1]) == 2
+
+
+def test_a_refused_push_creates_no_project(library, studio, session, tmp_path):
+    with pytest.raises(LabelingError, match="--strategy queries needs your target files"):
+        _push(library, session, strategy="queries")
+    with pytest.raises(LabelingError, match="does not exist"):
+        _push(library, session, strategy="queries", targets=[str(tmp_path / "nope.wav")])
+    with pytest.raises(LabelingError, match="used only by --strategy queries"):
+        _push(library, session, strategy="random", targets=[str(tmp_path)])
+    with pytest.raises(LabelingError, match="unknown strategy"):
+        _push(library, session, strategy="nearest")
+    assert studio.projects == {}
 
 
 def test_pulled_pairs_are_not_pushed_again_even_to_a_new_project(library, studio, session, tmp_path):
@@ -137,7 +177,8 @@ def test_status_counts(library, studio, session, tmp_path):
     studio.annotate(tasks[3], "skip")
     studio.annotate(tasks[3], "maybe", user=2)
     studio.annotate(tasks[4], "", cancelled=True)
-    status = label_status(library.path, **session).to_dict()
+    (status,) = label_status(library.path, **session)
+    status = status.to_dict()
     keys = ("pushed", "labeled", "pending", "annotations", "pulled", "to_pull", "invalid")
     assert {k: status[k] for k in keys} == {"pushed": 5, "labeled": 4, "pending": 1, "annotations": 5,
                                             "pulled": 2, "to_pull": 1, "invalid": 1}

@@ -11,9 +11,8 @@ import json
 import os
 import urllib.request
 
-import numpy as np
 import pytest
-import soundfile as sf
+from demo_audio import synthesize_library, write_loop
 
 from timbre.errors import LabelingError
 from timbre.heads.pairs import read_pairs
@@ -22,28 +21,10 @@ from timbre.labeling.interface import choice_result
 
 pytestmark = [pytest.mark.slow, pytest.mark.labelstudio]
 
-SR = 22050
-FAMILIES = {"sine": lambda t, f: np.sin(2 * np.pi * f * t),
-            "saw": lambda t, f: 2 * ((f * t) % 1.0) - 1,
-            "square": lambda t, f: np.sign(np.sin(2 * np.pi * f * t))}
-
-
-def _tone(family: str, freq: float, seconds: float, rng) -> np.ndarray:
-    t = np.arange(int(SR * seconds)) / SR
-    envelope = np.minimum(1.0, t / 0.01) * np.exp(-t * rng.uniform(0.5, 1.5))
-    return (0.4 * FAMILIES[family](t, freq) * envelope + 0.003 * rng.normal(size=t.size)).astype(np.float32)
 
 
 def _synthesize_library(root: str) -> str:
-    """Three families (one bank folder each) of four near-variations, as .ogg previews at C3."""
-    rng = np.random.default_rng(0)
-    library = os.path.join(root, "library")
-    for family in FAMILIES:
-        os.makedirs(os.path.join(library, family))
-        for k in range(4):
-            name = f"{family} {k}.ogg"  # a space: URLs must be quoted
-            sf.write(os.path.join(library, family, name), _tone(family, 130.81 * (1 + 0.01 * k), 1.2, rng), SR)
-    return library
+    return synthesize_library(os.path.join(root, "library"))
 
 
 def _answer_like_a_person(server, project_id: int) -> dict[int, str]:
@@ -99,7 +80,7 @@ def test_push_sends_playable_new_pairs_once(session, ls_server):
     tasks = list(client.iter_tasks(report["project_id"]))
     assert len({t["data"]["pair_id"] for t in tasks}) == 6
     target = session["work"] / "loop.wav"
-    sf.write(target, _tone("saw", 196.0, 2.0, np.random.default_rng(1)), SR)  # a G3 saw loop
+    write_loop(str(target))  # a G3 saw loop
     again = push_tasks(session["index"], strategy="queries", targets=[str(target)], n=3, project=report["project"],
                        models_dir=str(session["work"] / "no-models"), client=client)
     tasks = list(client.iter_tasks(report["project_id"]))
@@ -127,7 +108,7 @@ def test_pull_writes_each_judgment_once(session):
     again = pull_annotations(session["index"], session["pairs"], project=session["push"]["project"],
                              client=session["client"])
     assert again.added == 0 and read_pairs(session["pairs"]) == records
-    status = label_status(session["index"], project=session["push"]["project"], client=session["client"])
+    (status,) = label_status(session["index"], project=session["push"]["project"], client=session["client"])
     assert (status.pulled, status.to_pull) == (6, 0) and status.labeled >= 6
 
 
@@ -139,7 +120,7 @@ def test_cli_status_json_and_wrong_key(session):
     env = dict(session["env"])
     result = CliRunner().invoke(app, ["label", "status", "--index", session["index"], "--json"], env=env)
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["pulled"] == 6
+    assert [p["pulled"] for p in json.loads(result.stdout) if p["mode"] == "pair"] == [6]
     with pytest.raises(LabelingError, match="refused the API key"):
         StudioClient(ConnectionSettings(env["LABEL_STUDIO_URL"], "not-the-key")).whoami()
 
@@ -157,6 +138,45 @@ def test_a_head_trains_on_the_pulled_pairs_and_steers_the_next_push(session):
     report = push_tasks(session["index"], strategy="uncertainty", n=2, project=session["push"]["project"],
                         models_dir=models, pairs_file=session["pairs"], client=session["client"])
     assert report.pushed == 2 and not [n for n in report.notes if "no trained head" in n], report.notes
+
+
+@pytest.fixture(scope="module")
+def triplets(session):
+    """``push --mode triplet`` (CLI) after the pair session, answered (A closer), then ``pull`` (CLI)."""
+    from label_studio_sdk import LabelStudio
+    from typer.testing import CliRunner
+
+    from timbre.cli.main import app
+
+    env, index = session["env"], session["index"]
+    pushed = CliRunner().invoke(app, ["label", "push", "--index", index, "--mode", "triplet", "--n", "3", "--json"],
+                                env=env)
+    assert pushed.exit_code == 0, pushed.output
+    report = json.loads(pushed.stdout)
+    sdk = LabelStudio(base_url=env["LABEL_STUDIO_URL"], api_key=env["LABEL_STUDIO_API_KEY"])
+    tasks = list(sdk.tasks.list(project=report["project_id"], fields="all"))
+    for task in tasks:
+        sdk.annotations.create(task.id, result=choice_result("a_closer", "triplet"), was_cancelled=False)
+    pairs = str(session["work"] / "pairs.jsonl")
+    pulled = CliRunner().invoke(app, ["label", "pull", "--index", index, "--out", pairs, "--json"], env=env)
+    assert pulled.exit_code == 0, pulled.output
+    return {"push": report, "tasks": tasks, "pull": json.loads(pulled.stdout), "pairs": pairs}
+
+
+def test_triplets_get_a_project_of_their_own_and_pull_as_triplets(session, triplets):
+    report = triplets["push"]
+    assert report["pushed"] == 3 and report["project"] == "timbre similarity (triplets)"
+    assert report["project_id"] != session["push"]["project_id"]
+    config = session["client"].get_project(report["project_id"])["label_config"]
+    assert '<Audio name="r"' in config and "a_closer" in config and "not_similar" not in config
+    pull = triplets["pull"]  # pulls both projects: only the pair session's 'maybe' is invalid
+    assert pull["projects"] == ["timbre similarity", "timbre similarity (triplets)"] and pull["added"] == 3
+    assert len(pull["invalid"]) == 1 and "unknown choice 'maybe'" in pull["invalid"][0]
+    records = [r for r in read_pairs(triplets["pairs"]) if r["kind"] == "triplet"]
+    by_anchor = {r["anchor_hash"]: r for r in records}
+    for task in triplets["tasks"]:
+        record = by_anchor[task.data["r_hash"]]
+        assert (record["positive_hash"], record["negative_hash"]) == (task.data["a_hash"], task.data["b_hash"])
 
 
 CHROMIUM = "/usr/bin/chromium"
@@ -199,6 +219,34 @@ def test_a_pushed_task_plays_both_clips_in_the_browser(session, ls_server):
     for player in players:
         assert "/data/local-files/?d=library" in player["src"]
         assert player["ready"] >= 2 and player["duration"] > 1.0 and player["played"] > 0, player
+
+
+def test_a_triplet_task_shows_the_reference_and_both_choices(triplets, ls_server):
+    """The triplet screen plays R, A and B and offers a_closer / b_closer / skip (not the pair choices)."""
+    playwright = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} missing: apt-get install -y chromium")
+    task_id = triplets["tasks"][0].id
+    with playwright.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1100})
+            _log_in(page, ls_server)
+            page.goto(f"{ls_server.url}/projects/{triplets['push']['project_id']}/data?task={task_id}",
+                      timeout=90_000)
+            page.wait_for_function("document.querySelectorAll('audio').length >= 3", timeout=90_000)
+            page.wait_for_timeout(1500)
+            sources = page.evaluate("Array.from(document.querySelectorAll('audio')).map(a => a.src)")
+            text = page.inner_text("body")
+            shot = os.path.join(_artifact_dir(), f"triplet-task-{task_id}.png")
+            page.screenshot(path=shot, full_page=True)
+            print(f"\nscreenshot: {shot}")
+        finally:
+            browser.close()
+    assert len(sources) == 3 and all("/data/local-files/?d=library" in s for s in sources)
+    for words in ("Which of A or B sounds closer to R", "R: ", "A: ", "B: ", "a_closer", "b_closer", "skip"):
+        assert words in text, words
+    assert "not_similar" not in text
 
 
 def _log_in(page, server) -> None:

@@ -2,7 +2,7 @@
 
     push_tasks(index_path, strategy=..., n=..., mode="pair"|"triplet") -> PushReport
     pull_annotations(index_path, out) -> PullReport
-    label_status(index_path) -> StatusReport
+    label_status(index_path) -> [StatusReport, ...]  (one per project: pairs, triplets)
 
 The server side (own virtualenv, headless start) is in ``timbre.labeling.server``;
 ``label-studio-sdk`` is imported only when a connection is made.

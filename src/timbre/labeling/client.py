@@ -36,32 +36,43 @@ def connection_file() -> str:
     return os.environ.get("TIMBRE_LABELSTUDIO_CONFIG") or os.path.join(timbre_home(), "labelstudio.json")
 
 
-def write_connection_file(settings: ConnectionSettings, path: str | None = None) -> str:
-    """Store ``settings`` in the user's connection file (mode 600, atomic); returns its path."""
+def write_connection_file(settings: ConnectionSettings, path: str | None = None, **server: Any) -> str:
+    """Store ``settings`` (and the ``server`` options that started it) in the connection file.
+
+    Mode 600, written atomically; returns its path."""
     path = path or connection_file()
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = f"{path}.tmp-{os.getpid()}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump({"url": settings.url, "api_key": settings.api_key,
-                   "document_root": settings.document_root}, fh, indent=2)
+                   "document_root": settings.document_root, **server}, fh, indent=2)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
     return path
 
 
+def read_connection_file(path: str | None = None) -> dict[str, Any]:
+    """The connection file's content (empty when there is none)."""
+    path = path or connection_file()
+    if not os.path.exists(path):
+        return {}
+    try:
+        with open(path, encoding="utf-8") as fh:
+            stored = json.load(fh)
+        if not isinstance(stored, dict):
+            raise ValueError("not a JSON object")
+        return stored
+    except (OSError, ValueError) as exc:
+        raise LabelingError(f"{path}: unreadable Label Studio connection file ({exc}); "
+                            "remove it and run `timbre label server --start` again") from exc
+
+
 def load_settings(path: str | None = None) -> ConnectionSettings:
     """Settings from the environment, falling back to the connection file."""
     path = path or connection_file()
-    stored: dict[str, Any] = {}
-    if os.path.exists(path):
-        try:
-            with open(path, encoding="utf-8") as fh:
-                stored = json.load(fh)
-        except (OSError, json.JSONDecodeError) as exc:
-            raise LabelingError(f"{path}: unreadable Label Studio connection file ({exc}); "
-                                "remove it and run `timbre label server` again") from exc
+    stored = read_connection_file(path)
     url = os.environ.get("LABEL_STUDIO_URL") or stored.get("url") or DEFAULT_URL
     key = os.environ.get("LABEL_STUDIO_API_KEY") or stored.get("api_key")
     root = os.environ.get("LABEL_STUDIO_DOCUMENT_ROOT") or stored.get("document_root")

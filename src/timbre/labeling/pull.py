@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from timbre.heads.pairs import append_pairs, default_pairs_file, remove_pairs, validate_record  # noqa: F401
 from timbre.labeling.client import connect
 from timbre.labeling.interface import SKIP, read_answer
-from timbre.labeling.project import DEFAULT_PROJECT, require_project
+from timbre.labeling.project import projects_to_read
 from timbre.labeling.state import Ledger, ProjectState, ledger_path_for
 
 
@@ -26,7 +26,7 @@ class PullReport:
     """What a pull did; ``to_dict`` is the stable JSON of ``timbre label pull --json``."""
 
     out: str
-    project: str
+    projects: list[str] = field(default_factory=list)
     annotations: int = 0
     added: int = 0
     already_pulled: int = 0
@@ -36,38 +36,44 @@ class PullReport:
     invalid: list[str] = field(default_factory=list)
     disagreements: list[str] = field(default_factory=list)
     missing_files: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def pull_annotations(index_path: str, out: str, *, project: str = DEFAULT_PROJECT, client=None,
+def pull_annotations(index_path: str, out: str, *, project: str | None = None, client=None,
                      ledger_path: str | None = None) -> PullReport:
-    """Append the project's new judgments to the pair file ``out``; returns counts and problems."""
+    """Append new judgments to the pair file ``out``; returns counts and problems.
+
+    Without ``project``, every project pushed to this server is pulled: pair answers become
+    pair records, triplet answers triplet records."""
     client = client or connect()
     ledger = Ledger.load(ledger_path or ledger_path_for(index_path))
-    state = ledger.find(client.url, project)
-    project_id = require_project(client, state, project, client.url)
+    projects, notes = projects_to_read(client, ledger, project)
     emails = client.user_emails()
-    report = PullReport(out=out, project=project)
-    records, pulled, replaced = [], {}, set()
-    for task in client.iter_tasks(project_id):
-        task_records = _task_records(task, state, emails, report)
-        for annotation_id, record in task_records:
-            previous = state.pulled.get(annotation_id, {}).get("record_id")
-            if previous == record["id"]:
-                report.already_pulled += 1
-            elif previous:
-                replaced.add(previous)
-            pulled[annotation_id] = {"task_id": task["id"], "record_id": record["id"]}
-            records.append(record)
-        _note_disagreement(task, [r for _, r in task_records], report)
+    report = PullReport(out=out, projects=[state.title for state, _ in projects], notes=notes)
+    records, replaced = [], set()
+    pulled: dict[str, dict] = {state.title: {} for state, _ in projects}
+    for state, project_id in projects:
+        for task in client.iter_tasks(project_id):
+            task_records = _task_records(task, state, emails, report)
+            for annotation_id, record in task_records:
+                previous = state.pulled.get(annotation_id, {}).get("record_id")
+                if previous == record["id"]:
+                    report.already_pulled += 1
+                elif previous:
+                    replaced.add(previous)
+                pulled[state.title][annotation_id] = {"task_id": task["id"], "record_id": record["id"]}
+                records.append(record)
+            _note_disagreement(task, [r for _, r in task_records], report)
     replaced -= {r["id"] for r in records}
     report.replaced = remove_pairs(out, replaced)  # superseded: the annotator changed the answer
     report.added = append_pairs(out, records) if records else 0
     report.missing_files = sorted({rec[k] for rec in records for k in rec
                                    if k.endswith("_path") and not os.path.exists(rec[k])})
-    state.pulled.update(pulled)  # only after the pair file is safely written
+    for state, _ in projects:  # only after the pair file is safely written
+        state.pulled.update(pulled[state.title])
     ledger.save()
     return report
 
@@ -113,6 +119,8 @@ def make_record(data: dict, choice: str, annotator: str, created_at: str) -> dic
 def _note_disagreement(task: dict, records: list[dict], report: PullReport) -> None:
     answers = {r["annotator"]: r.get("label") or r["positive_hash"] for r in records}
     if len(set(answers.values())) > 1:
-        report.disagreements.append(f"task {task['id']} ({task['data'].get('a_name', '')} / "
-                                    f"{task['data'].get('b_name', '')}): annotators disagree "
+        data = task["data"]
+        reference = f"R {data['r_name']}: " if data.get("r_name") else ""
+        report.disagreements.append(f"task {task['id']} ({reference}{data.get('a_name', '')} / "
+                                    f"{data.get('b_name', '')}): annotators disagree "
                                     f"({', '.join(sorted(answers))})")

@@ -7,9 +7,8 @@ from dataclasses import asdict, dataclass, field
 
 from timbre.errors import LabelingError, TimbreError
 from timbre.labeling.client import connect
-from timbre.labeling.interface import check_mode
 from timbre.labeling.media import check_document_root, is_served, missing_storages, task_data
-from timbre.labeling.project import DEFAULT_PROJECT, ensure_project, project_url
+from timbre.labeling.project import check_ledger_mode, create_project, existing_project, project_title, project_url
 from timbre.labeling.state import Ledger, ProjectState, ledger_path_for, now_iso
 from timbre.labeling.strategies import pair_id, select_candidates
 from timbre.progress import ensure_progress
@@ -22,7 +21,7 @@ class PushReport:
     """What a push did; ``to_dict`` is the stable JSON of ``timbre label push --json``."""
 
     project: str
-    project_id: int
+    project_id: int | None  # None when nothing was sent and no project existed
     url: str
     strategy: str
     mode: str
@@ -36,25 +35,29 @@ class PushReport:
 
 
 def push_tasks(index_path: str, *, strategy: str = "diverse", n: int = 20, targets: list[str] | None = None,
-               mode: str = "pair", project: str = DEFAULT_PROJECT, models_dir: str | None = None,
+               mode: str = "pair", project: str | None = None, models_dir: str | None = None,
                pairs_file: str | None = None, client=None, ledger_path: str | None = None, seed: int = 0,
                progress=None) -> PushReport:
     """Send ``n`` new questions chosen by ``strategy`` from the index at ``index_path``.
 
+    Pairs and triplets go to separate projects (``project`` defaults to the mode's own). The
+    questions are chosen before any project is created, so a refused push leaves nothing behind.
     Questions already pending in the project, already pulled, or already in ``pairs_file`` are
     never sent again. ``client`` defaults to a checked connection from the environment."""
     from timbre.index import open_index
 
-    check_mode(mode)
+    title = project_title(mode, project)
+    _check_targets(strategy, targets)
     progress = ensure_progress(progress)
     lib = open_index(index_path)
     client = client or connect()
     root = check_document_root(client.settings.document_root, client.url)
     ledger = Ledger.load(ledger_path or ledger_path_for(index_path))
-    state = ledger.project(client.url, project, mode)
-    project_id, notes = ensure_project(client, state)
-    ledger.save()
-    _adopt_server_tasks(client, state, project_id)
+    state = ledger.project(client.url, title, mode)
+    check_ledger_mode(state, mode)
+    project_id, notes = existing_project(client, state)
+    if project_id is not None:
+        _adopt_server_tasks(client, state, project_id)
     known = set(state.tasks) | _labeled_pair_ids(pairs_file, mode)
     head, threshold = _current_head(models_dir, lib, notes) if strategy in ("queries", "uncertainty") else (None, None)
     usable, refused = _usable_rows(lib, root)
@@ -65,10 +68,26 @@ def push_tasks(index_path: str, *, strategy: str = "diverse", n: int = 20, targe
         notes.append(f"only {len(chosen)} new {mode}s found with strategy {strategy}")
     tasks = [task_data(lib.records, c.rows, mode, root, pair_id([lib.hashes[r] for r in c.rows], mode), c.reason)
              for c in chosen]
+    if tasks and project_id is None:
+        project_id = create_project(client, state)
+    if project_id is None:  # nothing to send and no project yet: create none
+        return PushReport(title, None, "", strategy, mode, n, 0, len(known), notes)
+    ledger.save()
     _ensure_storages(client, project_id, tasks, mode, root)
     pushed = _import(client, state, ledger, project_id, tasks, progress)
-    return PushReport(project, project_id, project_url(client.url, project_id), strategy, mode, n, pushed,
+    return PushReport(title, project_id, project_url(client.url, project_id), strategy, mode, n, pushed,
                       len(known), notes)
+
+
+def _check_targets(strategy: str, targets: list[str] | None) -> None:
+    """Targets only steer ``queries``; each must be a file (checked before anything is created)."""
+    if targets and strategy != "queries":
+        raise LabelingError(f"--targets are used only by --strategy queries, not {strategy}; "
+                            "use --strategy queries or leave the targets out")
+    for target in targets or ():
+        if not os.path.isfile(target):
+            what = "is a folder" if os.path.isdir(target) else "does not exist"
+            raise LabelingError(f"{target}: target {what}; give your loops as audio files (e.g. loop.wav)")
 
 
 def _adopt_server_tasks(client, state: ProjectState, project_id: int) -> None:

@@ -90,6 +90,11 @@ class Ledger:
         """The state of project ``title`` on ``server`` if the ledger knows it."""
         return self.projects.get(f"{server}|{title}")
 
+    def on_server(self, server: str) -> list[ProjectState]:
+        """The states of every project on ``server``, pair projects first."""
+        states = [p for p in self.projects.values() if p.server == server]
+        return sorted(states, key=lambda p: (p.mode != "pair", p.title))
+
     def save(self) -> None:
         """Write atomically (temp file in the same folder, fsync, rename)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""``timbre label status``: how far the labeling session has come."""
+"""``timbre label status``: how far the labeling session has come, per project (pairs, triplets)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from dataclasses import asdict, dataclass
 
 from timbre.labeling.client import connect
 from timbre.labeling.interface import SKIP, read_answer
-from timbre.labeling.project import DEFAULT_PROJECT, project_url, require_project
-from timbre.labeling.state import Ledger, ledger_path_for
+from timbre.labeling.project import project_url, projects_to_read
+from timbre.labeling.state import Ledger, ProjectState, ledger_path_for
 
 
 @dataclass
@@ -30,13 +30,16 @@ class StatusReport:
         return asdict(self)
 
 
-def label_status(index_path: str, *, project: str = DEFAULT_PROJECT, client=None,
-                 ledger_path: str | None = None) -> StatusReport:
-    """Compare the project on the server with the local ledger."""
+def label_status(index_path: str, *, project: str | None = None, client=None,
+                 ledger_path: str | None = None) -> list[StatusReport]:
+    """Compare each project on the server (or only ``project``) with the local ledger."""
     client = client or connect()
     ledger = Ledger.load(ledger_path or ledger_path_for(index_path))
-    state = ledger.find(client.url, project)
-    project_id = require_project(client, state, project, client.url)
+    projects, _ = projects_to_read(client, ledger, project)
+    return [_project_status(client, state, project_id) for state, project_id in projects]
+
+
+def _project_status(client, state: ProjectState, project_id: int) -> StatusReport:
     labeled = annotations = to_pull = invalid = on_server = 0
     for task in client.iter_tasks(project_id):
         on_server += 1
@@ -48,5 +51,5 @@ def label_status(index_path: str, *, project: str = DEFAULT_PROJECT, client=None
         to_pull += sum(1 for a, answer in answers
                        if answer.choice not in (None, SKIP) and str(a.get("id")) not in state.pulled)
     pushed = max(len(state.tasks), on_server)
-    return StatusReport(project, project_id, project_url(client.url, project_id), state.mode, pushed, labeled,
+    return StatusReport(state.title, project_id, project_url(client.url, project_id), state.mode, pushed, labeled,
                         pushed - labeled, annotations, len(state.pulled), to_pull, invalid)
