@@ -6,6 +6,7 @@ import json
 import os
 
 import pytest
+from fake_studio import FakeStudio
 from demo_audio import synthesize_library, write_loop
 from typer.testing import CliRunner
 
@@ -28,8 +29,6 @@ def demo(tmp_path_factory):
 
 @pytest.fixture
 def studio(demo, monkeypatch, tmp_path):
-    from conftest import FakeStudio
-
     fake = FakeStudio(os.path.realpath(demo["root"]))
     monkeypatch.setattr("timbre.labeling.push.connect", lambda: fake)
     monkeypatch.setenv("TIMBRE_HOME", str(tmp_path / "home"))

@@ -14,26 +14,15 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
 from demo_audio import synthesize_library, write_loop
+from readme_shell import REPO, make_shell, readme_commands
 
 pytestmark = pytest.mark.slow
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SRC = os.path.dirname(os.path.dirname(os.path.abspath(__import__("timbre").__file__)))
 START_TIMEOUT = float(os.environ.get("TIMBRE_LS_START_TIMEOUT", "420"))
-
-
-def readme_commands(relpath: str) -> list[str]:
-    """The command lines of the README's fenced code blocks (comments and blank lines dropped)."""
-    text = open(os.path.join(REPO, relpath), encoding="utf-8").read()
-    blocks = re.findall(r"^```(?:bash|sh|shell)?\n(.*?)^```", text, flags=re.S | re.M)
-    assert blocks, f"{relpath} has no code block"
-    lines = [re.sub(r"\s+#.*$", "", line).strip() for block in blocks for line in block.splitlines()]
-    return [line for line in lines if line and not line.startswith("#")]
 
 
 @pytest.fixture
@@ -44,22 +33,7 @@ def shell(tmp_path):
     (home / "loops").mkdir()
     write_loop(str(home / "loops" / "my_loop.wav"))
     write_loop(str(home / "loops" / "other_loop.wav"), "sine", 261.6, 2)
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "timbre").write_text(f'#!/bin/sh\nPYTHONPATH="{SRC}" exec "{sys.executable}" -m timbre "$@"\n')
-    (bin_dir / "timbre").chmod(0o755)
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("TIMBRE_", "LABEL_STUDIO_", "PYTHONPATH"))}
-    env.update(HOME=str(home), PATH=f"{bin_dir}{os.pathsep}{env['PATH']}", TIMBRE_THREADS="2")
-
-    def run(command: str, **kw) -> subprocess.CompletedProcess:
-        result = subprocess.run(["bash", "-c", command], cwd=REPO, env=env, capture_output=True, text=True,
-                                timeout=600, **kw)
-        assert result.returncode == 0, f"`{command}` failed ({result.returncode}):\n{result.stderr[-3000:]}"
-        return result
-
-    run.env, run.home = env, home
-    assert run("command -v timbre").stdout.strip() == str(bin_dir / "timbre")
+    run = make_shell(tmp_path, home, timeout=600)
     assert run("timbre --help").stdout
     return run
 
