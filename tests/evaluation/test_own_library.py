@@ -8,15 +8,18 @@ import sys
 import numpy as np
 import pytest
 
-from eval_data import make_tone_library, save_identity_head, write_tone
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
 
-from timbre.errors import HeadError
-from timbre.evaluation.own_library import evaluate_own_library, pair_agreement, pair_folds, sample_rows
-from timbre.heads import augment
-from timbre.heads.config import load_head_config
-from timbre.heads.examples import Judgments, split_presets
-from timbre.heads.pairs import write_pairs
-from timbre.index import build_index, open_index
+from cli_run import timbre  # noqa: E402
+from eval_data import make_tone_library, save_identity_head, write_tone  # noqa: E402
+
+from timbre.errors import HeadError  # noqa: E402
+from timbre.evaluation.own_library import evaluate_own_library, pair_agreement, pair_folds, sample_rows  # noqa: E402
+from timbre.heads import augment  # noqa: E402
+from timbre.heads.config import load_head_config  # noqa: E402
+from timbre.heads.examples import Judgments, split_presets  # noqa: E402
+from timbre.heads.pairs import write_pairs  # noqa: E402
+from timbre.index import build_index, open_index  # noqa: E402
 
 FAST = {"augment": {"variants_per_preset": 2, "max_semitones": 5}}
 COPIES = {"augment": {"variants_per_preset": 1, "max_semitones": 0, "loop_probability": 0.0,
@@ -159,25 +162,11 @@ def test_a_head_of_another_embedder_is_refused(index, tmp_path):
         evaluate_own_library(index, pairs=[], heads=["latest"], models_dir=models, config=FAST)
 
 
-def timbre(monkeypatch, capsys, *args):
-    """Run the CLI in-process; returns (exit code, stdout, stderr)."""
-    from timbre.cli.main import run
-
-    monkeypatch.setattr(sys, "argv", ["timbre", *map(str, args)])
-    try:
-        run()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 def test_the_cli_prints_the_table_and_stable_json(index, judgments, monkeypatch, capsys):
     code, out, err = timbre(monkeypatch, capsys, "eval", "--index", index, "--pairs", judgments,
                             "--presets", "4", "--variants", "1")
     assert code == 0, err
-    assert out.startswith("| system | MRR | R@1 | R@10 | judgments agreed | pairs | triplets |")
+    assert out.startswith("| system | MRR | R@1 | R@10 | judgments agreed | pairs | pair thresholds | triplets |")
     assert "| spectral | " in out and "4 clips of 4 of the 8 previews" in out and "threshold fitted" in out
     code, out, err = timbre(monkeypatch, capsys, "eval", "--index", index, "--pairs", judgments,
                             "--presets", "4", "--variants", "1", "--json")

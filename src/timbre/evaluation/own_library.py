@@ -63,7 +63,7 @@ class OwnLibraryReport:
 
     def table(self) -> str:
         """A Markdown table, one row per system, then the notes."""
-        header = ["system", "MRR", "R@1", "R@10", "judgments agreed", "pairs", "triplets",
+        header = ["system", "MRR", "R@1", "R@10", "judgments agreed", "pairs", "pair thresholds", "triplets",
                   "held-out MRR (base)", "held-out judgments (base)"]
         lines = [markdown_table(header, [_row(s) for s in self.systems]), ""]
         lines.append(f"{self.sample['queries']} clips of {self.sample['previews']} of the {self.index['presets']} "
@@ -136,7 +136,7 @@ def threshold_note(seed: int) -> str:
 
 def pair_agreement(table: np.ndarray, judgments, folds: np.ndarray) -> tuple[np.ndarray, list[float]]:
     """One bool per judgment (pairs, then triplets), each pair scored with the threshold fitted on
-    the other fold, and the two thresholds (fold 0's, fold 1's)."""
+    the other fold, and the threshold each fold was scored with (fold 0's, then fold 1's)."""
     from timbre.heads.agreement import agreeing
     from timbre.heads.metrics import best_threshold, pair_scores
 
@@ -235,7 +235,8 @@ def _load_head(lib, models_dir: str | None, ref: str):
 def _row(system: OwnSystem) -> list[str]:
     r, j, held = system.retrieval or {}, system.judgments, system.held_out
     cells = [system.name] + [_num(r.get(key)) for key in ("mrr", "recall_at_1", "recall_at_10")]
-    cells += [_ratio(j["agree"], j["total"]), _ratio(j["pairs_agree"], j["pairs"]),
+    thresholds = " / ".join(_num(t) for t in j["thresholds"]) if j["pairs"] else "-"
+    cells += [_ratio(j["agree"], j["total"]), _ratio(j["pairs_agree"], j["pairs"]), thresholds,
               _ratio(j["triplets_agree"], j["triplets"])]
     if held is None:
         return cells + ["-", "-"]
