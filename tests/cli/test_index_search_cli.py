@@ -11,6 +11,7 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "index"))
 
 import toy_embedders  # noqa: E402
+from cli_run import timbre  # noqa: E402
 
 from timbre import embedders  # noqa: E402
 
@@ -20,20 +21,6 @@ def toy_registry(monkeypatch):
     for name, target in toy_embedders.REGISTRY.items():
         monkeypatch.setitem(embedders.BUILTIN, name, target)
     monkeypatch.setenv("TIMBRE_CONFIG", os.devnull + ".missing")
-
-
-def timbre(monkeypatch, capsys, *args):
-    """Run the CLI in-process; returns (exit code, stdout, stderr)."""
-    from timbre.cli.main import run
-
-    monkeypatch.setattr(sys, "argv", ["timbre", *map(str, args)])
-    try:
-        run()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture

@@ -5,8 +5,9 @@ import os
 
 import pytest
 
+from eval_data import save_identity_head
+
 from timbre.bench import render_benchmark
-from timbre.embedders import load_embedder
 from timbre.errors import HeadError
 from timbre.evaluation import evaluate
 
@@ -21,21 +22,6 @@ def tiny_bench(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def one_thread(monkeypatch):
     monkeypatch.setenv("TIMBRE_THREADS", "1")
-
-
-def save_identity_head(models_dir: str, embedder: str, fingerprint: str | None = None) -> str:
-    """Save an untrained head (it reproduces the base ranking) through the heads registry."""
-    from timbre.heads.model import ResidualProjection
-    from timbre.heads.registry import FORMAT_VERSION, commit_head, save_weights, staging_dir, write_json
-
-    model = load_embedder(embedder)
-    staging = staging_dir(models_dir, "identity")
-    save_weights(staging, ResidualProjection(model.dim, hidden_dim=8))
-    write_json(os.path.join(staging, "config.json"), {
-        "format_version": FORMAT_VERSION, "dims": {"input": model.dim, "hidden": 8, "output": model.dim},
-        "embedder": {"name": embedder, "fingerprint": fingerprint or model.fingerprint(), "options": {}}})
-    commit_head(models_dir, staging, "identity")
-    return models_dir
 
 
 def test_evaluate_scores_spectral_and_the_mfcc_baseline(tiny_bench, tmp_path):

@@ -29,8 +29,8 @@ class SystemResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "embedder": self.embedder, "head": self.head, "index": self.index,
-                "metrics": _rounded(self.metrics), "breakdowns": _rounded(self.breakdowns),
-                "recall_curve": _rounded(self.recall_curve)}
+                "metrics": rounded(self.metrics), "breakdowns": rounded(self.breakdowns),
+                "recall_curve": rounded(self.recall_curve)}
 
 
 @dataclass
@@ -56,7 +56,7 @@ class EvalReport:
         header = ["system", "targets"] + [_HEADERS[m] for m in METRIC_NAMES]
         rows = [[s.name, str(s.metrics["targets"])] + [_fmt(s.metrics[m]) for m in METRIC_NAMES]
                 for s in self.systems]
-        return _table(header, rows)
+        return markdown_table(header, rows)
 
     def markdown(self) -> str:
         """The whole report: bench info, the main table and one table per breakdown."""
@@ -88,10 +88,11 @@ class EvalReport:
                 if group is not None:
                     rows.append([label, system.name, str(group["targets"])]
                                 + [_fmt(group[m]) for m in METRIC_NAMES])
-        return _table(header, rows)
+        return markdown_table(header, rows)
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table of ``rows`` under ``header`` (cells already formatted)."""
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
@@ -101,12 +102,12 @@ def _fmt(value: float | int) -> str:
     return f"{value:.3f}"
 
 
-def _rounded(value: Any) -> Any:
+def rounded(value: Any) -> Any:
     """``value`` with every float rounded to 4 places, so reports diff cleanly."""
     if isinstance(value, float):
         return round(value, 4)
     if isinstance(value, dict):
-        return {key: _rounded(item) for key, item in value.items()}
+        return {key: rounded(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_rounded(item) for item in value]
+        return [rounded(item) for item in value]
     return value

@@ -30,9 +30,10 @@ from timbre.progress import Progress, ensure_progress
 FADE_SECONDS = 0.01
 
 
-def augmented_views(lib, settings: dict, seed: int = 0,
-                    progress: Progress | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """``(vectors (m, dim), owner rows (m,))`` of the augmented clips of every preset in ``lib``."""
+def augmented_views(lib, settings: dict, seed: int = 0, progress: Progress | None = None,
+                    rows: list[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(vectors (m, dim), owner rows (m,))`` of the augmented clips of the presets at ``rows``
+    of ``lib`` (default: every preset); cached rows of the other presets are kept."""
     per_preset = int(settings["variants_per_preset"])
     key = "augment-" + hashlib.sha1(json.dumps(
         {"settings": settings, "seed": seed, "embedder": lib.embedder_spec["fingerprint"]},
@@ -40,15 +41,16 @@ def augmented_views(lib, settings: dict, seed: int = 0,
     path = augment_cache.cache_path(lib, key)
     cached = augment_cache.load_rows(path, per_preset)
     keys = [augment_cache.content_key(record) for record in lib.records]
-    missing = [row for row, k in enumerate(keys) if k not in cached]
+    wanted = list(range(len(keys))) if rows is None else [int(row) for row in rows]
+    missing = [row for row in wanted if keys[row] not in cached]
     if missing:
         fresh = embed_augmentations(lib, settings, seed, progress, rows=missing)
         for i, row in enumerate(missing):
             cached[keys[row]] = fresh[i * per_preset:(i + 1) * per_preset]
-        augment_cache.save_rows(path, {k: cached[k] for k in keys})
-    vectors = (np.concatenate([cached[k] for k in keys]) if keys
+        augment_cache.save_rows(path, {k: cached[k] for k in keys if k in cached})
+    vectors = (np.concatenate([cached[keys[row]] for row in wanted]) if wanted
                else np.zeros((0, lib.vectors.shape[1]), dtype=np.float32))
-    owner = np.repeat(np.arange(len(keys)), per_preset)
+    owner = np.repeat(np.asarray(wanted, dtype=np.int64), per_preset)
     keep = ~np.isnan(vectors).any(axis=1)
     return vectors[keep].astype(np.float32), owner[keep]
 

@@ -53,8 +53,8 @@ def train_head(index_path: str, *, pairs: Sequence[str] | None = None, augment: 
     files = pair_files_or_default(pairs)
     if pairs is None and files:
         progress.note(f"using your judgments in {files[0]} (the default pair file)")
-    records, pair_files = _read_pair_files(files)
-    resolved, outside = _resolve(lib, records, progress)
+    records, pair_files = read_pair_files(files)
+    resolved, outside = resolve_judged(lib, records, progress)
     missing = _report_missing(resolved, progress)
     _report_self_pairs(resolved, records, progress)
     if not (resolved.pairs or resolved.triplets or augment):
@@ -83,7 +83,9 @@ def new_head_id(now: dt.datetime | None = None) -> str:
     return f"{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
 
 
-def _read_pair_files(paths: Sequence[str]) -> tuple[list[dict], list[dict]]:
+def read_pair_files(paths: Sequence[str]) -> tuple[list[dict], list[dict]]:
+    """The validated records of the pair files at ``paths`` and, per file, its path, SHA-256
+    and record count (what a head's ``config.json`` records)."""
     records, described = [], []
     for path in paths:
         found = read_pairs(path)
@@ -94,8 +96,9 @@ def _read_pair_files(paths: Sequence[str]) -> tuple[list[dict], list[dict]]:
     return records, described
 
 
-def _resolve(lib, records: list[dict], progress: Progress) -> tuple[ResolvedPairs, OutsideFiles | None]:
-    """Records to table rows: the index's presets, then judged files on disk outside the index."""
+def resolve_judged(lib, records: list[dict], progress: Progress) -> tuple[ResolvedPairs, OutsideFiles | None]:
+    """Records to table rows: the index's presets (rows ``0..n-1``), then the judged files on
+    disk outside the index (rows ``n..``, the vectors of the returned ``OutsideFiles``)."""
     from timbre.heads.outside import embed_outside_files
 
     resolved = resolve_records(records, lib.paths, lib.hashes)

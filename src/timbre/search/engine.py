@@ -105,8 +105,8 @@ def rank_rows(lib, queries: np.ndarray, top: int, *, method: str = "flat", head=
     if head is None:
         return _nearest(lib, "base", lib.vectors, queries, top, method, ef_search)
     _check_head(lib, head)
-    projected = lib.cached_array(f"head-{head.id}", lambda: _project(head, lib.vectors))
-    projected_queries = _project(head, queries)
+    projected = lib.cached_array(f"head-{head.id}", lambda: project_checked(head, lib.vectors))
+    projected_queries = project_checked(head, queries)
     if not rerank:
         return _nearest(lib, f"head-{head.id}", projected, projected_queries, top, method, ef_search)
     _, candidates = _nearest(lib, "base", lib.vectors, queries, max(rerank, top), method, ef_search)
@@ -141,7 +141,7 @@ def _check_head(lib, head) -> None:
             f"{lib.path} has {expected}; use a head trained on this index's embedder")
 
 
-def _project(head, vectors: np.ndarray) -> np.ndarray:
+def project_checked(head, vectors: np.ndarray) -> np.ndarray:
     """``vectors`` through ``head``; ``HeadError`` when finite inputs come out NaN or inf."""
     vectors = np.asarray(vectors, np.float32)
     projected = np.ascontiguousarray(head.project(vectors), dtype=np.float32)

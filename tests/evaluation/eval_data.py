@@ -1,0 +1,46 @@
+"""Helpers shared by the evaluation tests: an untrained head in the registry, a tiny tone library."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import soundfile as sf
+
+from timbre.embedders import load_embedder
+
+SR = 22050
+
+
+def save_identity_head(models_dir: str, embedder: str, fingerprint: str | None = None,
+                       settings: dict | None = None, head_id: str = "identity") -> str:
+    """Save an untrained head (it reproduces the base ranking) through the heads registry;
+    ``settings`` is the training config it claims (its seed and validation split)."""
+    from timbre.heads.model import ResidualProjection
+    from timbre.heads.registry import FORMAT_VERSION, commit_head, save_weights, staging_dir, write_json
+
+    model = load_embedder(embedder)
+    staging = staging_dir(models_dir, head_id)
+    save_weights(staging, ResidualProjection(model.dim, hidden_dim=8))
+    config = {"format_version": FORMAT_VERSION, "dims": {"input": model.dim, "hidden": 8, "output": model.dim},
+              "embedder": {"name": embedder, "fingerprint": fingerprint or model.fingerprint(), "options": {}}}
+    if settings is not None:
+        config["settings"] = settings
+    write_json(os.path.join(staging, "config.json"), config)
+    commit_head(models_dir, staging, head_id)
+    return models_dir
+
+
+def write_tone(path: str, f0: float, harmonics: int, gain: float = 0.4, seconds: float = 0.8) -> str:
+    """A decaying harmonic one-shot (float WAV, so a gain change survives the file exactly)."""
+    t = np.arange(int(seconds * SR)) / SR
+    wave = sum(np.sin(2 * np.pi * f0 * k * t) / k ** 1.5 for k in range(1, harmonics + 1)) * np.exp(-3 * t)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    sf.write(path, (gain * wave / np.max(np.abs(wave))).astype(np.float32), SR, subtype="FLOAT")
+    return path
+
+
+def make_tone_library(root: str, banks: int = 2, per_bank: int = 4) -> list[str]:
+    """``banks * per_bank`` previews of varied pitch and brightness, one folder per bank."""
+    return [write_tone(os.path.join(root, f"bank{b}", f"preset{i}.wav"), 110.0 * 1.3 ** i + 17 * b, 1 + 2 * i + b)
+            for b in range(banks) for i in range(per_bank)]
