@@ -48,7 +48,8 @@ def make_shell(root: Path, home: Path, timeout: float = 900):
     env.update(HOME=str(home), PATH=f"{bin_dir}{os.pathsep}{env['PATH']}", TIMBRE_THREADS="2")
 
     def run(command: str, check: bool = True, **kw) -> subprocess.CompletedProcess:
-        result = subprocess.run(["bash", "-c", command], cwd=REPO, env=env, capture_output=True, text=True,
+        kw.setdefault("env", env)
+        result = subprocess.run(["bash", "-c", command], cwd=REPO, capture_output=True, text=True,
                                 timeout=timeout, **kw)
         if check:
             assert result.returncode == 0, f"`{command}` failed ({result.returncode}):\n{result.stderr[-3000:]}"
