@@ -2,7 +2,7 @@
 
 The library: 64 real synthesized previews (.ogg, 8 banks) embedded with `spectral`, and 30,000
 index rows whose vectors are those previews' vectors plus noise (so the space is clustered as a real
-library's is) and whose paths cycle through the real files (so every row can be played). Then a real
+library's is), each row a hard link to one of the real files (so every row can be played). Then a real
 `timbre app` process is started and timed over HTTP; with --browser, headless Chromium opens the page
 and reads the page's own timings (key press -> audible playback, map draw).
 
@@ -63,12 +63,16 @@ def build_library(root: str, presets: int, seed: int = 0) -> tuple[str, list[str
     vectors = base[pick] + 0.15 * rng.standard_normal((presets, base.shape[1])).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     rows = []
-    for i, j in enumerate(pick):
-        bank, path = files[j]
+    for i, j in enumerate(pick):  # every row its own file: a hard link to one of the real previews
+        bank, source = files[j]
+        folder = os.path.join(root, "library", f"{bank}-{i % 4}")
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, f"{bank} {i:05d}.ogg")
+        os.link(source, path)
         rows.append({"path": path, "name": f"{bank} {i:05d}", "bank": f"{bank}-{i % 4}",
-                     "folder": os.path.dirname(path), "size": os.path.getsize(path), "mtime": 0.0,
+                     "folder": folder, "size": os.path.getsize(path), "mtime": 0.0,
                      "content_hash": uuid.UUID(int=int(rng.integers(1 << 62)) << 64 | i).hex if i >= len(files)
-                     else content_hash(path), "duration": 2.0, "sample_rate": SR, "channels": 1})
+                     else content_hash(source), "duration": 2.0, "sample_rate": SR, "channels": 1})
     index = os.path.join(root, "index")
     os.makedirs(os.path.join(index, store.SHARDS_DIR))
     store.write_config(index, model.spec())
