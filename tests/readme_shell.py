@@ -37,12 +37,14 @@ def readme_commands(relpath: str, infos: tuple[str, ...] = RUNNABLE + ("console"
 
 
 def make_shell(root: Path, home: Path, timeout: float = 900):
-    """``run(command)`` in bash from the checkout with HOME=``home`` and this checkout's `timbre` first
-    on PATH; it asserts exit 0 unless ``check=False``. ``run.env`` and ``run.home`` are exposed."""
+    """``run(command)`` in bash from the checkout with HOME=``home`` and this checkout's `timbre` and
+    `python` first on PATH; it asserts exit 0 unless ``check=False``. ``run.env`` and ``run.home`` are exposed."""
     bin_dir = root / "bin"
     bin_dir.mkdir(exist_ok=True)
     (bin_dir / "timbre").write_text(f'#!/bin/sh\nPYTHONPATH="{SRC}" exec "{sys.executable}" -m timbre "$@"\n')
     (bin_dir / "timbre").chmod(0o755)
+    (bin_dir / "python").write_text(f'#!/bin/sh\nPYTHONPATH="{SRC}" exec "{sys.executable}" "$@"\n')
+    (bin_dir / "python").chmod(0o755)  # `python benchmarks/...` means the project's python
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("TIMBRE_", "LABEL_STUDIO_", "PYTHONPATH"))}
     env.update(HOME=str(home), PATH=f"{bin_dir}{os.pathsep}{env['PATH']}", TIMBRE_THREADS="2")
