@@ -92,11 +92,11 @@ class Workspace:
         vector = self._target_vectors.get(target.id)
         if vector is None:
             signal = load_audio(target.path, self.model.sample_rate) if signal is None else signal
-            with self._compute:
+            with self._compute:  # the cache is only written under the lock (requests run in threads)
                 vector = np.asarray(self.model.embed_audio([signal]), np.float32)[0]
-            self._target_vectors[target.id] = vector
-            while len(self._target_vectors) > _VECTOR_CACHE:
-                self._target_vectors.popitem(last=False)
+                self._target_vectors[target.id] = vector
+                while len(self._target_vectors) > _VECTOR_CACHE:
+                    self._target_vectors.popitem(last=False)
         return vector
 
     # -- search -------------------------------------------------------------------------------
