@@ -30,7 +30,8 @@ app: install
 	test -f build/demo/index/manifest.json || BIN=$(BIN) bash scripts/demo.sh
 	TIMBRE_HOME=build/demo/home $(BIN)/timbre app --index build/demo/index
 
-# Label Studio server (own virtualenv) and Debian's Chromium for the integration tests.
+# Label Studio server (own virtualenv) and a Chromium for the integration tests; where either cannot be
+# installed (macOS has no apt) the script says why and those tests skip with the same reason.
 labeling-deps:
 	bash labeling/install_test_deps.sh
 

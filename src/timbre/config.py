@@ -12,8 +12,13 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
+from timbre.devices import DEFAULT_DEVICE, Placement, resolve_device
 from timbre.errors import TimbreError
 from timbre.runtime import timbre_home
+
+
+#: Keys of ``[embedder.options]`` that say where the embedder runs rather than what it computes.
+PLACEMENT_KEYS = ("device", "half")
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,24 @@ def embedder_choice(name: str | None = None, model: str | None = None,
             raise TimbreError("--model needs --embedder (e.g. --embedder clap --model laion/larger_clap_music)")
         return None
     options = dict(table.get("options", {})) if chosen == table.get("name") else {}
+    for key in PLACEMENT_KEYS:  # where it runs, not what it computes: see placement_choice
+        options.pop(key, None)
     if model:
         options["model"] = model
     return EmbedderChoice(chosen, options)
+
+
+def placement_choice(device: str | None = None, half: bool | None = None,
+                     config: dict[str, Any] | None = None) -> Placement:
+    """Where torch work runs: ``--device``/``--half``, else ``device``/``half`` in the config's
+    ``[embedder.options]``, else ``auto`` in float32. An unknown name fails here; so does an
+    explicit ``cuda``/``mps`` the machine lacks (``auto`` and ``cpu`` are resolved later, so
+    weights-free runs never import torch)."""
+    options = (config if config is not None else load_config()).get("embedder", {}).get("options", {})
+    chosen = device or options.get("device") or DEFAULT_DEVICE
+    if not isinstance(chosen, str):
+        raise TimbreError(f"{config_path()}: embedder.options.device must be a string such as \"auto\"; fix it")
+    name = chosen.strip().lower()
+    if name not in ("auto", "cpu"):
+        name = resolve_device(name)  # an unknown name or an absent GPU fails here, in one line
+    return Placement(name, bool(options.get("half", False) if half is None else half))

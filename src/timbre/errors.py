@@ -115,3 +115,7 @@ class HeadError(TimbreError):
 
 class LabelingError(TimbreError):
     """Label Studio is unreachable, refuses the key, or lost a project."""
+
+
+class DeviceError(TimbreError):
+    """The requested compute device is unknown, absent, or cannot run an operation of the model."""

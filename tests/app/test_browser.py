@@ -14,12 +14,11 @@ import json
 import os
 
 import pytest
+from chromium_path import ARGS as CHROMIUM_ARGS
+from chromium_path import chromium_or_skip
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
 WAIT_MS = 20_000
 
 PLAYING = "window.timbreMetrics.playing"
@@ -30,10 +29,9 @@ ROWS = "[data-testid=result-row]"
 def browser_page(app_server):
     """One Chromium page on the app; console errors and page errors are collected in `page.problems`."""
     playwright = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} missing: apt-get install -y chromium")
+    executable = chromium_or_skip()
     with playwright.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         try:
             # the page sends script-src 'self'; bypass it only for the test's own probes
             page = browser.new_page(viewport={"width": 1360, "height": 860}, accept_downloads=True, bypass_csp=True)

@@ -50,3 +50,13 @@ def make_presets(root: str, count: int = 12) -> list[str]:
     """``count`` presets in two banks with varied pitch and brightness."""
     return [write_preset(os.path.join(root, f"bank{i % 2}", f"preset{i:02d}.wav"), 110.0 * (1.2 ** (i % 5)),
                          1 + (i * 3) % 7) for i in range(count)]
+
+
+def build_toy_index(root, count: int = 12) -> str:
+    """``count`` presets under ``root/lib`` indexed with ``headtoy`` into ``root/idx``; returns the index path."""
+    from timbre.index import build_index
+
+    make_presets(os.path.join(str(root), "lib"), count)
+    index = os.path.join(str(root), "idx")
+    build_index([os.path.join(str(root), "lib")], index, "headtoy", workers=0)
+    return index

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from heads_toy_embedder import make_presets
+from heads_toy_embedder import build_toy_index, make_presets
 from test_registry import NEW, OLD, save_fake_head
 
 from timbre.errors import HeadError, TimbreError
@@ -15,7 +15,7 @@ from timbre.heads.model import ResidualProjection
 from timbre.heads.pairs import read_pairs, resolve_records
 from timbre.heads.registry import commit_head, head_ids, heads_dir, latest_id, load_head, staging_dir
 from timbre.heads.train import train_head
-from timbre.index import build_index, open_index
+from timbre.index import open_index
 from timbre.search import search_audio
 
 TINY = {"model": {"hidden_dim": 16}, "trainer": {"max_epochs": 2, "batch_size": 32, "patience": 2,
@@ -92,10 +92,7 @@ def _save_nan_head(models, head_id, fingerprint):
 
 @pytest.fixture
 def toy_index(tmp_path):
-    make_presets(str(tmp_path / "lib"), 12)
-    index = str(tmp_path / "idx")
-    build_index([str(tmp_path / "lib")], index, "headtoy", workers=0)
-    return index
+    return build_toy_index(tmp_path, 12)
 
 
 def test_a_head_file_with_nan_tensors_is_a_head_error(tmp_path, toy_index):

@@ -4,14 +4,14 @@ import os
 
 import pytest
 
-from heads_toy_embedder import make_presets
+from heads_toy_embedder import build_toy_index
 
 from timbre.errors import HeadError
 from timbre.heads.model import ResidualProjection
 from timbre.heads.registry import (CONFIG_FILE, FORMAT_VERSION, commit_head, ensure_head_fits, head_ids, heads_dir,
                                    latest_id, list_heads, load_head, remove_head, resolve_ref, save_weights,
                                    staging_dir, write_json)
-from timbre.index import build_index, open_index
+from timbre.index import open_index
 from timbre.search import search_audio
 
 OLD, NEW = "20260101-000000-aaaaaa", "20260102-000000-bbbbbb"
@@ -97,10 +97,7 @@ def test_missing_weights_give_a_one_line_head_error(tmp_path):
 
 @pytest.fixture
 def toy_index(tmp_path):
-    make_presets(str(tmp_path / "lib"), 6)
-    index = str(tmp_path / "idx")
-    build_index([str(tmp_path / "lib")], index, "headtoy", workers=0)
-    return index
+    return build_toy_index(tmp_path, 6)
 
 
 def test_head_of_another_embedder_fingerprint_is_refused(tmp_path, toy_index):

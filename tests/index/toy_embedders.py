@@ -76,7 +76,37 @@ class TextToyEmbedder(ToyEmbedder):
         return self.embed_audio([tone(100.0 * len(t), seconds=1.0) for t in texts])
 
 
+class TorchToyEmbedder(ToyEmbedder):
+    """A tiny torch embedder (a fixed random linear layer over the toy's bands) that takes a
+    ``device`` like clap and pann; ``placed_on`` records every device it was built with. It
+    computes on the CPU whatever it is given, so tests can mock a GPU's availability."""
+
+    name = "torchtoy"
+    parallel_safe = False
+    placed_on: list[str] = []
+
+    def __init__(self, device: str = "cpu", **options):
+        import torch
+
+        super().__init__(**options)
+        type(self).placed_on.append(device)
+        self.device = device
+        self.layer = torch.nn.Linear(self.bands, self.bands)
+        with torch.no_grad():
+            generator = torch.Generator().manual_seed(0)
+            self.layer.weight.copy_(torch.randn(self.bands, self.bands, generator=generator) / self.bands ** 0.5)
+            self.layer.bias.zero_()
+
+    def embed_audio(self, batch):
+        import torch
+
+        with torch.inference_mode():
+            out = self.layer(torch.from_numpy(super().embed_audio(batch)))
+        return l2_normalize(out.float().numpy())
+
+
 REGISTRY = {
+    "torchtoy": "toy_embedders:TorchToyEmbedder",
     "toy": "toy_embedders:ToyEmbedder",
     "slowtoy": "toy_embedders:SlowToyEmbedder",
     "maintoy": "toy_embedders:MainProcessToyEmbedder",

@@ -12,6 +12,8 @@ import os
 import urllib.request
 
 import pytest
+from chromium_path import ARGS as CHROMIUM_ARGS
+from chromium_path import chromium_or_skip
 from demo_audio import synthesize_library, write_loop
 
 from timbre.errors import LabelingError
@@ -179,9 +181,6 @@ def test_triplets_get_a_project_of_their_own_and_pull_as_triplets(session, tripl
         assert (record["positive_hash"], record["negative_hash"]) == (task.data["a_hash"], task.data["b_hash"])
 
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
 
 
 def _artifact_dir() -> str:
@@ -193,12 +192,11 @@ def _artifact_dir() -> str:
 def test_a_pushed_task_plays_both_clips_in_the_browser(session, ls_server):
     """Log in as the session's user, open a task's labeling page, and play A and B."""
     playwright = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} missing: apt-get install -y chromium")
+    executable = chromium_or_skip()
     project_id = session["push"]["project_id"]
     task_id = min(session["answers"])
     with playwright.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             _log_in(page, ls_server)
@@ -224,11 +222,10 @@ def test_a_pushed_task_plays_both_clips_in_the_browser(session, ls_server):
 def test_a_triplet_task_shows_the_reference_and_both_choices(triplets, ls_server):
     """The triplet screen plays R, A and B and offers a_closer / b_closer / skip (not the pair choices)."""
     playwright = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} missing: apt-get install -y chromium")
+    executable = chromium_or_skip()
     task_id = triplets["tasks"][0].id
     with playwright.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1100})
             _log_in(page, ls_server)

@@ -6,7 +6,8 @@ from typing import Optional
 
 import typer
 
-from timbre.cli.common import index_option, models_option, resolve_index, resolve_models
+from timbre.cli.common import (device_option, half_option, index_option, models_option, resolve_index,
+                               resolve_models, resolve_placement)
 
 
 def app_command(
@@ -18,13 +19,17 @@ def app_command(
     pairs: Optional[str] = typer.Option(None, "--pairs",
                                         help="Pair file for judgments (default: $TIMBRE_HOME/pairs.jsonl)"),
     models: Optional[str] = models_option(),
+    device: Optional[str] = device_option(),
+    half: Optional[bool] = half_option(),
 ) -> None:
     """Open the app in your browser: drop a loop, listen to the ranked presets, teach, retrain."""
     from timbre.app.run import serve
     from timbre.workspace import Workspace
 
+    placement = resolve_placement(device, half)
     typer.echo("timbre app: loading the index and its embedder ...", err=True)
-    workspace = Workspace(resolve_index(index), models_dir=resolve_models(models), pairs_file=pairs)
+    workspace = Workspace(resolve_index(index), models_dir=resolve_models(models), pairs_file=pairs,
+                          placement=placement)
     serve(workspace, host=host, port=port, open_browser=not no_browser)
 
 

@@ -19,6 +19,23 @@ def models_option() -> Any:
     return typer.Option(None, "--models", help="Models folder [default: $TIMBRE_MODELS or ~/.timbre/models]")
 
 
+def device_option() -> Any:
+    return typer.Option(None, "--device", help="Where torch models run: auto (cuda, then mps, then cpu) | cpu | cuda "
+                                               "| mps [default: config's embedder.options.device, else auto]")
+
+
+def half_option() -> Any:
+    return typer.Option(None, "--half/--no-half", help="Half precision on a CUDA GPU, kept only if vectors stay "
+                                                       "within cosine 0.999 of float32 [default: config, else off]")
+
+
+def resolve_placement(device: str | None, half: bool | None):
+    """The ``timbre.devices.Placement`` for ``--device``/``--half`` and the user config."""
+    from timbre.config import placement_choice
+
+    return placement_choice(device, half)
+
+
 def resolve_index(path: str | None) -> str:
     return path or default_index_path()
 

@@ -6,7 +6,8 @@ from typing import Optional
 
 import typer
 
-from timbre.cli.common import index_option, print_json, progress_bar, resolve_index
+from timbre.cli.common import (device_option, half_option, index_option, print_json, progress_bar, resolve_index,
+                               resolve_placement)
 
 
 def index_command(
@@ -16,6 +17,8 @@ def index_command(
                                            help="Embedder for a new index [default: spectral]"),
     model: Optional[str] = typer.Option(None, "--model", help="Model id or local folder for clap/pann"),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", min=0, help="Decode processes [default: cores]"),
+    device: Optional[str] = device_option(),
+    half: Optional[bool] = half_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON"),
 ) -> None:
     """Index (or update) the presets under DIR...; unchanged files are not re-read."""
@@ -25,7 +28,7 @@ def index_command(
     choice = embedder_choice(embedder, model)
     report = build_index(dirs, resolve_index(index), choice.name if choice else None,
                          choice.options if choice else None, workers=workers,
-                         progress=None if as_json else progress_bar())
+                         progress=None if as_json else progress_bar(), placement=resolve_placement(device, half))
     if as_json:
         print_json(report.to_dict())
         return

@@ -6,7 +6,8 @@ from typing import Optional
 
 import typer
 
-from timbre.cli.common import index_option, models_option, print_json, progress_bar, resolve_index, resolve_models
+from timbre.cli.common import (device_option, half_option, index_option, models_option, print_json, progress_bar,
+                               resolve_index, resolve_models, resolve_placement)
 
 heads_app = typer.Typer(help="List, show and remove trained projection heads.", no_args_is_help=True)
 
@@ -21,14 +22,22 @@ def train_command(
     index: Optional[str] = index_option(),
     models: Optional[str] = models_option(),
     max_epochs: Optional[int] = typer.Option(None, "--max-epochs", min=1, help="Override trainer.max_epochs"),
+    device: Optional[str] = device_option(),
+    half: Optional[bool] = half_option(),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before a long augmentation (the estimate is "
+                                                        "still printed)"),
     as_json: bool = typer.Option(False, "--json", help="Print the new head as JSON"),
 ) -> None:
-    """Train a projection head on the index's vectors and make it `latest`."""
+    """Train a projection head on the index's vectors and make it `latest`.
+
+    With --augment, at most augment.max_presets presets are augmented (see configs/head.toml);
+    the embedding time is estimated first and, when long, you are asked before it starts."""
     from timbre.heads.train import train_head
 
     info = train_head(resolve_index(index), pairs=pairs or None, augment=augment, config=config,
                       models_dir=resolve_models(models), max_epochs=max_epochs,
-                      progress=None if as_json else progress_bar())
+                      progress=None if as_json else progress_bar(), placement=resolve_placement(device, half),
+                      confirm=_confirm(yes))
     if as_json:
         print_json(info.to_dict())
         return
@@ -38,6 +47,23 @@ def train_command(
     if info.training.get("summary"):
         typer.echo(describe_summary(info.training["summary"], verb="trained on"))
     _echo_metrics(info.metrics)
+
+
+def _confirm(yes: bool):
+    """How a long augmentation is confirmed: --yes, a prompt on a terminal, else go ahead and say why."""
+    import sys
+
+    def go_ahead(reason: str):
+        def answer(question: str) -> bool:
+            typer.echo(f"{question} yes ({reason})", err=True)
+            return True
+        return answer
+
+    if yes:
+        return go_ahead("--yes")
+    if not sys.stdin.isatty():
+        return go_ahead("not an interactive terminal; pass --yes to say so")
+    return lambda question: typer.confirm(question, default=True, err=True)
 
 
 def list_command(models: Optional[str] = models_option(),

@@ -13,6 +13,7 @@ from importlib import import_module
 from importlib.metadata import entry_points
 from typing import Any
 
+from timbre.devices import Placement
 from timbre.embedders.base import Embedder, l2_normalize
 from timbre.errors import TimbreError
 
@@ -47,9 +48,19 @@ def embedder_class(name: str) -> type[Embedder]:
     return getattr(import_module(module_name), attr)
 
 
-def load_embedder(name: str, **options: Any) -> Embedder:
-    """Build the embedder ``name`` with its options (e.g. ``model=`` for clap/pann)."""
-    return embedder_class(name)(**options)
+def load_embedder(name: str, placement: Placement | None = None, **options: Any) -> Embedder:
+    """Build the embedder ``name`` with its options (e.g. ``model=`` for clap/pann).
+
+    ``placement`` (a ``timbre.devices.Placement``) puts a torch embedder on a device (``auto``:
+    cuda, then mps, then cpu); weights-free embedders ignore it. Without it, ``device=`` in
+    ``options`` is passed as given (the embedder's own default otherwise)."""
+    cls = embedder_class(name)
+    if placement is None:
+        return cls(**options)
+    from timbre.embedders.placement import build_placed
+
+    options.pop("device", None)
+    return build_placed(cls, options, placement)
 
 
 def describe_embedders() -> list[dict[str, Any]]:

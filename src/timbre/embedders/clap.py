@@ -16,7 +16,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from timbre.embedders.base import Embedder, l2_normalize
-from timbre.embedders.hub import hub_snapshot, looks_like_path, pick_device, weight_files, weights_hash
+from timbre.devices import resolve_device
+from timbre.embedders.hub import hub_snapshot, looks_like_path, weight_files, weights_hash
 from timbre.embedders.windows import WindowSpec, embed_windowed
 from timbre.errors import ModelLoadError
 
@@ -44,7 +45,7 @@ class ClapEmbedder(Embedder):
         self.model_ref = model
         self.folder = resolve_clap_folder(model)
         self.tokenizer_folder = tokenizer or self.folder
-        self.device = pick_device(device)
+        self.device = resolve_device(device)
         self.batch_windows = max(1, int(batch_windows))
         self.model, self.feature_extractor = _load_model(self.folder, self.device)
         self.sample_rate = int(self.feature_extractor.sampling_rate)

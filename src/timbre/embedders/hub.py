@@ -101,18 +101,6 @@ def read_torch_checkpoint(path: str, hint: str):
         raise ModelLoadError(f"{path}: not a readable PyTorch checkpoint ({type(err).__name__}); {hint}") from None
 
 
-def pick_device(device: str) -> str:
-    """``cpu`` (default), ``cuda`` (error if absent) or ``auto`` (cuda when available)."""
-    import torch
-
-    wanted = (device or "cpu").lower()
-    if wanted == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if wanted.startswith("cuda") and not torch.cuda.is_available():
-        raise ModelLoadError(f"device '{device}' requested but torch sees no CUDA GPU; use device=cpu")
-    return wanted
-
-
 def weight_files(folder: str) -> list[str]:
     """The weight files of a transformers model folder, sorted (sharded models included)."""
     names = sorted(os.listdir(folder))

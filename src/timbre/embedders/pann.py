@@ -14,7 +14,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from timbre.embedders.base import Embedder
-from timbre.embedders.hub import pick_device, read_torch_checkpoint, weights_hash
+from timbre.devices import resolve_device
+from timbre.embedders.hub import read_torch_checkpoint, weights_hash
 from timbre.embedders.windows import WindowSpec, embed_windowed
 from timbre.errors import ModelLoadError
 
@@ -36,7 +37,7 @@ class PannEmbedder(Embedder):
     def __init__(self, model: str | None = None, device: str = "cpu", batch_windows: int = 8):
         super().__init__(model=model)  # device and batch size do not change the vectors
         self.path = check_checkpoint_path(model)
-        self.device = pick_device(device)
+        self.device = resolve_device(device)
         self.batch_windows = max(1, int(batch_windows))
         self.network = load_cnn14(self.path).to(self.device)
         self.sample_rate = self.network.config.sample_rate

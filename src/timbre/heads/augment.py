@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
+from typing import Callable
 
 import numpy as np
 
@@ -28,15 +30,24 @@ from timbre.heads import augment_cache
 from timbre.progress import Progress, ensure_progress
 
 FADE_SECONDS = 0.01
+#: Settings that choose which presets are augmented, not what their clips are (kept out of the cache key).
+BUDGET_KEYS = ("max_presets",)
+
+CostCheck = Callable[[int, float, int], None]
 
 
 def augmented_views(lib, settings: dict, seed: int = 0, progress: Progress | None = None,
-                    rows: list[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                    rows: list[int] | None = None,
+                    check_cost: CostCheck | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``(vectors (m, dim), owner rows (m,))`` of the augmented clips of the presets at ``rows``
-    of ``lib`` (default: every preset); cached rows of the other presets are kept."""
+    of ``lib`` (default: every preset); cached rows of the other presets are kept.
+
+    ``check_cost(clips left, seconds a clip, clips measured)`` is called once the cost of the
+    clips to embed has been measured on a few presets, before the rest; it may raise to stop."""
     per_preset = int(settings["variants_per_preset"])
+    clip_settings = {k: v for k, v in settings.items() if k not in BUDGET_KEYS}  # same clips whatever the budget
     key = "augment-" + hashlib.sha1(json.dumps(
-        {"settings": settings, "seed": seed, "embedder": lib.embedder_spec["fingerprint"]},
+        {"settings": clip_settings, "seed": seed, "embedder": lib.embedder_spec["fingerprint"]},
         sort_keys=True).encode()).hexdigest()[:16]
     path = augment_cache.cache_path(lib, key)
     cached = augment_cache.load_rows(path, per_preset)
@@ -44,7 +55,7 @@ def augmented_views(lib, settings: dict, seed: int = 0, progress: Progress | Non
     wanted = list(range(len(keys))) if rows is None else [int(row) for row in rows]
     missing = [row for row in wanted if keys[row] not in cached]
     if missing:
-        fresh = embed_augmentations(lib, settings, seed, progress, rows=missing)
+        fresh = _embed_measured(lib, settings, seed, progress, missing, check_cost)
         for i, row in enumerate(missing):
             cached[keys[row]] = fresh[i * per_preset:(i + 1) * per_preset]
         augment_cache.save_rows(path, {k: cached[k] for k in keys if k in cached})
@@ -78,6 +89,32 @@ def embed_augmentations(lib, settings: dict, seed: int = 0, progress: Progress |
         progress.advance()
     progress.close()
     return out
+
+
+def _embed_measured(lib, settings: dict, seed: int, progress: Progress | None, rows: list[int],
+                    check_cost: CostCheck | None) -> np.ndarray:
+    """``embed_augmentations`` of ``rows`` (in that order); with ``check_cost``, one preset warms the
+    model up and a few spread over ``rows`` are timed, and ``check_cost`` hears the cost of the rest
+    before it is embedded."""
+    from timbre.heads.budget import MEASURED_PRESETS, WARMUP_PRESETS
+
+    per_preset = int(settings["variants_per_preset"])
+    if check_cost is None or len(rows) <= WARMUP_PRESETS + MEASURED_PRESETS:
+        return embed_augmentations(lib, settings, seed, progress, rows=rows)
+    spread = np.linspace(WARMUP_PRESETS, len(rows) - 1, MEASURED_PRESETS).round().astype(int)
+    warm, timed = rows[:WARMUP_PRESETS], [rows[i] for i in spread]
+    rest = [row for row in rows[WARMUP_PRESETS:] if row not in set(timed)]
+    lib.load_embedder()  # loading the model is not embedding cost
+    done = {"warm": embed_augmentations(lib, settings, seed, rows=warm)}
+    started = time.perf_counter()
+    done["timed"] = embed_augmentations(lib, settings, seed, rows=timed)
+    check_cost(len(rest) * per_preset, (time.perf_counter() - started) / (len(timed) * per_preset),
+               len(timed) * per_preset)
+    done["rest"] = embed_augmentations(lib, settings, seed, progress, rows=rest)
+    by_row = {row: done[part][i * per_preset:(i + 1) * per_preset]
+              for part, part_rows in (("warm", warm), ("timed", timed), ("rest", rest))
+              for i, row in enumerate(part_rows)}
+    return np.concatenate([by_row[row] for row in rows])
 
 
 def augment_clip(audio: np.ndarray, sr: int, settings: dict, rng: np.random.Generator) -> np.ndarray:

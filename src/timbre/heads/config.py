@@ -23,7 +23,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "trainer": {"max_epochs": 30, "batch_size": 256, "patience": 5, "val_fraction": 0.15,
                 "negatives_per_positive": 1},
     "augment": {"enabled": True, "variants_per_preset": 4, "max_semitones": 12,
-                "loop_probability": 0.5, "fx_probability": 0.5},
+                "loop_probability": 0.5, "fx_probability": 0.5, "max_presets": 3000},
 }
 
 
@@ -95,5 +95,8 @@ def _validate(cfg: dict, where: str) -> None:
             raise TimbreError(f"{where}: {table}.{key} must be > 0, got {cfg[table][key]!r}")
     if not 0 < cfg["trainer"]["val_fraction"] < 1:
         raise TimbreError(f"{where}: trainer.val_fraction must be between 0 and 1")
+    if cfg["augment"]["max_presets"] < 0:
+        raise TimbreError(f"{where}: augment.max_presets must be >= 0 (0 = every preset), "
+                          f"got {cfg['augment']['max_presets']!r}")
     if cfg["model"]["output_dim"] < 0:
         raise TimbreError(f"{where}: model.output_dim must be >= 0 (0 = the embedder's dimension)")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+from timbre.devices import mps_errors
 from timbre.heads.examples import TrainingData
 from timbre.progress import Progress, ensure_progress
 
@@ -33,10 +35,10 @@ def choose_monitor(data: TrainingData) -> str | None:
 
 
 def fit_projection(data: TrainingData, cfg: dict, *, log_dir: str | None = None,
-                   progress: Progress | None = None, accelerator: str = "auto") -> FitResult:
-    """Train a ``ResidualProjection`` with ``cfg`` (see ``timbre.heads.config``) on ``data``."""
+                   progress: Progress | None = None, device: str = "cpu") -> FitResult:
+    """Train a ``ResidualProjection`` with ``cfg`` (see ``timbre.heads.config``) on ``data``, on the
+    resolved torch ``device`` (``timbre.devices.resolve_device``); the network comes back on the CPU."""
     import pytorch_lightning as pl
-    import torch
 
     from timbre.heads.data import HeadDataModule
     from timbre.heads.losses import get_loss
@@ -58,17 +60,29 @@ def fit_projection(data: TrainingData, cfg: dict, *, log_dir: str | None = None,
     if monitor:
         callbacks.append(pl.callbacks.EarlyStopping(monitor=monitor, mode="max", patience=trainer_cfg["patience"]))
     logger = pl.loggers.CSVLogger(log_dir, name="logs", version="") if log_dir else False
+    accelerator, devices = trainer_devices(device)
     trainer = pl.Trainer(
-        max_epochs=trainer_cfg["max_epochs"], accelerator=accelerator if torch.cuda.is_available() else "cpu",
-        devices=1, deterministic=True, logger=logger, callbacks=callbacks, enable_checkpointing=False,
-        enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0, log_every_n_steps=1,
+        max_epochs=trainer_cfg["max_epochs"], accelerator=accelerator, devices=devices, deterministic=True,
+        logger=logger, callbacks=callbacks, enable_checkpointing=False, enable_progress_bar=False,
+        enable_model_summary=False, num_sanity_val_steps=0, log_every_n_steps=1,
     )
     started = time.perf_counter()
-    trainer.fit(module, datamodule=HeadDataModule(data, trainer_cfg["batch_size"], cfg["seed"]))
+    with mps_errors(device):
+        trainer.fit(module, datamodule=HeadDataModule(data, trainer_cfg["batch_size"], cfg["seed"]))
     seconds = time.perf_counter() - started
     if monitor and module.best_score > -math.inf:
         net.load_state_dict(module.best_state)
     return FitResult(net.cpu().eval(), monitor, int(trainer.current_epoch), seconds, module.history)
+
+
+def trainer_devices(device: str) -> tuple[str, list[int] | int]:
+    """Lightning's ``(accelerator, devices)`` for ``device``; deterministic cuBLAS on a CUDA GPU."""
+    from timbre.devices import lightning_accelerator
+
+    accelerator, devices = lightning_accelerator(device)
+    if accelerator == "gpu":  # deterministic=True refuses cuBLAS matmuls without a fixed workspace
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    return accelerator, devices
 
 
 def _quiet_lightning() -> None:

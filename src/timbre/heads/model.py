@@ -65,11 +65,13 @@ class ProjectionHead:
     """A trained (or fresh) head; follows the search ``Head`` protocol.
 
     ``id`` names it in the registry, ``embedder_fingerprint`` is the embedder whose
-    vectors it was trained on, ``config`` is its saved ``config.json``."""
+    vectors it was trained on, ``config`` is its saved ``config.json``, ``device`` the resolved
+    torch device it projects on (``timbre.devices.resolve_device``)."""
 
     def __init__(self, net: ResidualProjection, head_id: str, embedder_fingerprint: str,
-                 config: dict[str, Any] | None = None):
-        self.net = net.eval()
+                 config: dict[str, Any] | None = None, device: str = "cpu"):
+        self.device = device
+        self.net = net.to(device).eval()
         self.id = head_id
         self.embedder_fingerprint = embedder_fingerprint
         self.config = dict(config or {})
@@ -94,7 +96,8 @@ class ProjectionHead:
         out = np.empty((len(x), self.output_dim), dtype=np.float32)
         with torch.no_grad():
             for start in range(0, len(x), batch_size):
-                out[start:start + batch_size] = self.net(torch.from_numpy(x[start:start + batch_size])).numpy()
+                batch = torch.from_numpy(x[start:start + batch_size]).to(self.device)
+                out[start:start + batch_size] = self.net(batch).float().cpu().numpy()
         return out
 
     def __repr__(self) -> str:

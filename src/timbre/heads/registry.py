@@ -170,8 +170,10 @@ def read_head_config(folder: str) -> dict[str, Any]:
     return config
 
 
-def load_head(models_dir: str, ref: str = "latest", *, embedder_fingerprint: str | None = None):
-    """The ``ProjectionHead`` named by ``ref`` (``latest``, an id or a unique id prefix).
+def load_head(models_dir: str, ref: str = "latest", *, embedder_fingerprint: str | None = None,
+              device: str = "cpu"):
+    """The ``ProjectionHead`` named by ``ref`` (``latest``, an id or a unique id prefix), projecting
+    on the resolved torch ``device`` (``timbre.devices.resolve_device``).
 
     With ``embedder_fingerprint``, a head trained on another embedder raises ``HeadError``."""
     from timbre.heads.model import ProjectionHead, ResidualProjection, non_finite_tensors
@@ -192,7 +194,7 @@ def load_head(models_dir: str, ref: str = "latest", *, embedder_fingerprint: str
     if broken:
         raise HeadError(f"{os.path.join(folder, WEIGHTS_FILE)}: the head's weights hold NaN or inf ({broken[0]}); "
                         f"remove it with `timbre heads rm {head_id}` and train again")
-    head = ProjectionHead(net, head_id, config["embedder"]["fingerprint"], config)
+    head = ProjectionHead(net, head_id, config["embedder"]["fingerprint"], config, device=device)
     if embedder_fingerprint is not None:
         ensure_head_fits(head, embedder_fingerprint)
     return head

@@ -10,8 +10,10 @@ import shutil
 import uuid
 from typing import TYPE_CHECKING, Any, Sequence
 
+from timbre.devices import Placement, resolve_device
 from timbre.errors import TimbreError
 from timbre.heads.agreement import describe_summary
+from timbre.heads.budget import Confirm, budget_rows, check_cost
 from timbre.heads.config import load_head_config
 from timbre.heads.pairs import ResolvedPairs, pair_files_or_default, read_pairs, resolve_records
 from timbre.heads.registry import (FORMAT_VERSION, HeadInfo, commit_head, head_info, save_weights, staging_dir,
@@ -26,7 +28,8 @@ MISSING_EXAMPLES = 5
 
 def train_head(index_path: str, *, pairs: Sequence[str] | None = None, augment: bool | None = None,
                config: str | dict | None = None, models_dir: str | None = None, max_epochs: int | None = None,
-               progress: Progress | None = None) -> HeadInfo:
+               progress: Progress | None = None, placement: Placement | None = None,
+               confirm: Confirm | None = None) -> HeadInfo:
     """Train a projection head on the index at ``index_path`` and register it as ``latest``.
 
     ``pairs`` are pair files (see ``timbre.heads.pairs``; ``None``: ``$TIMBRE_HOME/pairs.jsonl``
@@ -37,6 +40,10 @@ def train_head(index_path: str, *, pairs: Sequence[str] | None = None, augment: 
     reported (``training.missing`` of the result), never dropped silently. ``metrics.json``
     gets ``"judgments"``: how many of the producer's judgments the base space and the head
     agree with (``timbre.heads.agreement.describe_agreement`` says it in words).
+
+    ``placement`` (default ``auto``) is where the embedder and Lightning run. Augmentation is
+    limited to ``augment.max_presets`` presets (``timbre.heads.budget``); its estimated time is
+    noted first and, when long, ``confirm(question)`` is asked (``None``: go ahead and say so).
     """
     from timbre.index import open_index
     from timbre.runtime import default_models_dir
@@ -47,7 +54,7 @@ def train_head(index_path: str, *, pairs: Sequence[str] | None = None, augment: 
     augment = cfg["augment"]["enabled"] if augment is None else bool(augment)
     models_dir = models_dir or default_models_dir()
     progress = ensure_progress(progress)
-    lib = open_index(index_path)
+    lib = open_index(index_path, placement)
     if len(lib) < 2:
         raise TimbreError(f"{lib.path}: the index holds {len(lib)} preset(s); index at least two before training")
     files = pair_files_or_default(pairs)
@@ -60,7 +67,7 @@ def train_head(index_path: str, *, pairs: Sequence[str] | None = None, augment: 
     if not (resolved.pairs or resolved.triplets or augment):
         raise TimbreError("nothing to train on: no usable pair of two different indexed files in the pair files and "
                           "augmentation is off; pass --pairs FILE with such pairs, or --augment")
-    data = _training_data(lib, resolved, outside, augment, cfg, progress)
+    data = _training_data(lib, resolved, outside, augment, cfg, progress, confirm)
     progress.note(describe_summary(data.summary))
     _require_validation(data, augment)
     head_id = new_head_id()
@@ -69,7 +76,7 @@ def train_head(index_path: str, *, pairs: Sequence[str] | None = None, augment: 
         _fit_and_write(staging, data, cfg, progress, {
             "pair_files": pair_files, "missing": missing, "augment": augment, "summary": data.summary,
             "index": {"path": lib.path, "state_id": lib.state_id, "presets": len(lib)},
-        }, lib.embedder_spec)
+        }, lib.embedder_spec, resolve_device(lib.placement.device))
         commit_head(models_dir, staging, head_id)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -141,18 +148,33 @@ def _require_validation(data, augment: bool) -> None:
 
 
 def _training_data(lib, resolved: ResolvedPairs, outside: OutsideFiles | None, augment: bool, cfg: dict,
-                   progress: Progress):
-    from timbre.heads.augment import augmented_views
+                   progress: Progress, confirm: Confirm | None):
     from timbre.heads.examples import build_training_data
 
-    views, owner = augmented_views(lib, cfg["augment"], cfg["seed"], progress) if augment else (None, None)
+    views, owner = _augmented(lib, cfg, progress, confirm) if augment else (None, None)
     return build_training_data(lib.vectors, lib.hashes, resolved, views, owner,
                                extra=outside.vectors if outside is not None and len(outside) else None,
                                val_fraction=cfg["trainer"]["val_fraction"],
                                negatives_per_positive=cfg["trainer"]["negatives_per_positive"], seed=cfg["seed"])
 
 
-def _fit_and_write(folder: str, data, cfg: dict, progress: Progress, training: dict, embedder_spec: dict) -> None:
+def _augmented(lib, cfg: dict, progress: Progress, confirm: Confirm | None):
+    """Augmented views of the presets within ``augment.max_presets``, with the cost estimate first."""
+    from functools import partial
+
+    from timbre.heads.augment import augmented_views
+
+    settings = cfg["augment"]
+    rows = budget_rows(lib.records, settings["max_presets"], cfg["seed"])
+    if len(rows) < len(lib):
+        progress.note(f"augmenting {len(rows)} of {len(lib)} presets (augment.max_presets = {settings['max_presets']}, "
+                      f"a seeded sample across folders); all {len(lib)} are still trained on")
+    check = partial(check_cost, embedder=lib.embedder_spec["name"], progress=progress, confirm=confirm)
+    return augmented_views(lib, settings, cfg["seed"], progress, rows=rows, check_cost=check)
+
+
+def _fit_and_write(folder: str, data, cfg: dict, progress: Progress, training: dict, embedder_spec: dict,
+                   device: str) -> None:
     """Train, then write weights, config.json, metrics.json and the curve into ``folder``."""
     import pytorch_lightning as pl
     import torch
@@ -164,7 +186,7 @@ def _fit_and_write(folder: str, data, cfg: dict, progress: Progress, training: d
     from timbre.heads.fit import fit_projection
     from timbre.heads.model import ProjectionHead
 
-    fit = fit_projection(data, cfg, log_dir=folder, progress=progress)
+    fit = fit_projection(data, cfg, log_dir=folder, progress=progress, device=device)
     _require_finite_weights(fit.net)
     projected = ProjectionHead(fit.net, "", embedder_spec["fingerprint"]).project(data.table)
     before, after = evaluate_projection(data.table, data), evaluate_projection(projected, data)

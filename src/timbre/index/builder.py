@@ -21,6 +21,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from timbre.devices import Placement
 from timbre.errors import EmbedderMismatchError, IndexWriteError, TimbreError, display_path
 from timbre.index import store
 from timbre.index.pipeline import StoredVectors, index_files
@@ -38,13 +39,13 @@ COMPACT_SHARDS = 8
 
 def build_index(dirs: list[str], index_path: str, embedder: str | None = None,
                 embedder_options: dict | None = None, *, workers: int | None = None,
-                progress=None) -> IndexReport:
+                progress=None, placement: Placement | None = None) -> IndexReport:
     """Index every audio file under ``dirs`` into ``index_path`` (created if missing).
 
     An existing index keeps its embedder; naming another raises ``EmbedderMismatchError``.
     Bad files are skipped and recorded (``report.skipped``, ``timbre info``); they are retried
     only once they change. ``workers`` decode processes (default: usable cores; 0 or 1 runs
-    in this process). Raises ``IndexLockedError`` while another process writes the index, and
+    in this process). ``placement`` says where a torch embedder runs (default: ``auto``). Raises ``IndexLockedError`` while another process writes the index, and
     ``IndexWriteError`` (one line) when the index folder cannot be written (read-only, full
     disk): committed rows stay intact. A run that fails before its first commit leaves no
     new index folder behind."""
@@ -56,7 +57,8 @@ def build_index(dirs: list[str], index_path: str, embedder: str | None = None,
         os.makedirs(os.path.join(index_path, store.SHARDS_DIR), exist_ok=True)
         with store.WriterLock(index_path):
             try:
-                return _update(roots, index_path, embedder, embedder_options, workers, progress)
+                return _update(roots, index_path, embedder, embedder_options, workers, progress,
+                               placement or Placement())
             except BaseException:
                 if new_top and not os.path.exists(os.path.join(index_path, store.MANIFEST_FILE)):
                     shutil.rmtree(new_top, ignore_errors=True)  # still under our lock: nobody else wrote
@@ -64,8 +66,8 @@ def build_index(dirs: list[str], index_path: str, embedder: str | None = None,
 
 
 def _update(roots: list[str], index_path: str, embedder: str | None, embedder_options: dict | None,
-            workers: int | None, progress) -> IndexReport:
-    model, spec = _resolve_embedder(index_path, embedder, embedder_options)
+            workers: int | None, progress, placement: Placement) -> IndexReport:
+    model, spec = _resolve_embedder(index_path, embedder, embedder_options, placement)
     manifest = store.read_manifest(index_path)
     store.clean_leftovers(index_path, manifest["shards"])
     rows, vectors = store.read_shards(index_path, manifest["shards"], spec["dim"])
@@ -115,7 +117,8 @@ def _write_errors(index_path: str) -> Iterator[None]:
         raise IndexWriteError(f"cannot write the index {display_path(index_path)}: {text}{where} — {hint}") from exc
 
 
-def _resolve_embedder(index_path: str, name: str | None, options: dict | None) -> tuple[Any, dict]:
+def _resolve_embedder(index_path: str, name: str | None, options: dict | None,
+                      placement: Placement) -> tuple[Any, dict]:
     """The index's embedder (or the requested one for a new index); refuses mixing."""
     from timbre.embedders import DEFAULT_EMBEDDER, load_embedder
 
@@ -128,7 +131,7 @@ def _resolve_embedder(index_path: str, name: str | None, options: dict | None) -
     name, options = name or DEFAULT_EMBEDDER, dict(options or {})
     if stored is not None and stored["name"] != name:
         raise _mismatch(index_path, stored, name)
-    model = load_embedder(name, **options)
+    model = load_embedder(name, placement, **options)
     spec = model.spec()
     as_stored = json.loads(json.dumps(spec["options"]))  # tuples become lists, as in index.json
     if stored is not None and (as_stored, spec["fingerprint"], spec["dim"]) != (

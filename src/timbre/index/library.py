@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from timbre.devices import Placement
 from timbre.errors import EmbedderMismatchError, IndexStoreError
 from timbre.index import store
 
@@ -21,8 +22,10 @@ class LibraryIndex:
     whenever the indexed content changes, so derived data keyed by it stays valid."""
 
     def __init__(self, path: str, config: dict[str, Any], manifest: dict[str, Any],
-                 records: list[dict[str, Any]], vectors: np.ndarray):
+                 records: list[dict[str, Any]], vectors: np.ndarray, placement: Placement | None = None):
         self.path = path
+        #: Where ``load_embedder`` puts a torch embedder (``auto`` by default); never changes vectors.
+        self.placement = placement or Placement()
         self.config = config
         self.embedder_spec: dict[str, Any] = config["embedder"]
         self.records = records
@@ -49,7 +52,7 @@ class LibraryIndex:
             from timbre.embedders import load_embedder
 
             spec = self.embedder_spec
-            model = load_embedder(spec["name"], **spec.get("options", {}))
+            model = load_embedder(spec["name"], self.placement, **spec.get("options", {}))
             if model.fingerprint() != spec["fingerprint"]:
                 raise EmbedderMismatchError(
                     f"index {self.path} was built with {spec['name']} fingerprint {spec['fingerprint']} but "
@@ -97,8 +100,10 @@ class LibraryIndex:
         return array
 
 
-def open_index(index_path: str) -> LibraryIndex:
-    """Open the index at ``index_path``; raises ``IndexStoreError`` if there is none."""
+def open_index(index_path: str, placement: Placement | None = None) -> LibraryIndex:
+    """Open the index at ``index_path``; raises ``IndexStoreError`` if there is none.
+
+    ``placement`` says where its embedder runs when loaded (``timbre.devices.Placement``)."""
     index_path = os.path.abspath(index_path)
     config = store.read_config(index_path)
     dim = int(config["embedder"]["dim"])
@@ -106,7 +111,7 @@ def open_index(index_path: str) -> LibraryIndex:
         manifest = store.read_manifest(index_path)
         try:
             records, vectors = store.read_shards(index_path, manifest["shards"], dim)
-            return LibraryIndex(index_path, config, manifest, records, vectors)
+            return LibraryIndex(index_path, config, manifest, records, vectors, placement)
         except FileNotFoundError:
             continue
     raise IndexStoreError(f"{index_path}: shards keep changing under a writer; retry when `timbre index` ends")

@@ -11,20 +11,21 @@ from timbre.search.results import SearchResult
 
 def search_library(index_path: str, targets: list[str], texts: list[str] = (), *, top: int = 10,
                    method: str = "flat", head_ref: str | None = None, models_dir: str | None = None,
-                   rerank: int | None = None, progress=None) -> list[SearchResult]:
+                   rerank: int | None = None, progress=None, placement=None) -> list[SearchResult]:
     """Results for the audio ``targets`` then the ``texts``, against one opened index.
 
     ``head_ref`` names a trained head in ``models_dir`` ("latest" or an id). Every target that
     fails comes back with its ``error`` (none is raised); audio results carry a ``hint`` when
-    the target is very short or near silent."""
+    the target is very short or near silent. ``placement`` (``timbre.devices.Placement``, default
+    ``auto``) is where the embedder and the head run."""
     from timbre.index import open_index
 
     if not targets and not texts:
         raise TimbreError("nothing to search for; pass audio files and/or --text \"...\"")
     if rerank is not None and head_ref is None:
         raise TimbreError("--rerank needs a head to rescore with; add --head latest (or a head id)")
-    lib = open_index(index_path)
-    head = _load_head(models_dir, head_ref) if head_ref else None
+    lib = open_index(index_path, placement)
+    head = _load_head(models_dir, head_ref, lib.placement.device) if head_ref else None
     results: list[SearchResult] = []
     if targets:
         found = search_audio(lib, list(targets), top=top, method=method, head=head, rerank=rerank,
@@ -35,11 +36,12 @@ def search_library(index_path: str, targets: list[str], texts: list[str] = (), *
     return results
 
 
-def _load_head(models_dir: str | None, ref: str):
+def _load_head(models_dir: str | None, ref: str, device: str):
+    from timbre.devices import resolve_device
     from timbre.heads.registry import load_head
     from timbre.runtime import default_models_dir
 
-    return load_head(models_dir or default_models_dir(), ref)
+    return load_head(models_dir or default_models_dir(), ref, device=resolve_device(device))
 
 
 def target_hint(path: str) -> str | None:

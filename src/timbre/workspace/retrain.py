@@ -15,7 +15,7 @@ def retrain_work(workspace, max_epochs: int | None = None):
 
         pairs = [workspace.judgments.path] if os.path.exists(workspace.judgments.path) else []
         info = train_head(workspace.lib.path, pairs=pairs, augment=True, models_dir=workspace.models_dir,
-                          max_epochs=max_epochs, progress=progress)
+                          max_epochs=max_epochs, progress=progress, placement=workspace.lib.placement)
         return info.id, describe_agreement(info.metrics)
 
     return work

@@ -27,12 +27,14 @@ class Workspace:
     """An opened index plus the producer's targets, judgments and heads."""
 
     def __init__(self, index_path: str, *, models_dir: str | None = None, home: str | None = None,
-                 pairs_file: str | None = None):
+                 pairs_file: str | None = None, placement=None):
+        """``placement`` (``timbre.devices.Placement``, default ``auto``) is where the embedder, the
+        heads and retraining run."""
         from timbre.index import open_index
         from timbre.runtime import default_models_dir, timbre_home
         from timbre.workspace.training_job import TrainingJob
 
-        self.lib = open_index(index_path)
+        self.lib = open_index(index_path, placement)
         self.model = self.lib.load_embedder()
         self.home = os.path.abspath(home or timbre_home())
         self.models_dir = os.path.abspath(models_dir or default_models_dir())
@@ -173,6 +175,7 @@ class Workspace:
 
     # -- heads --------------------------------------------------------------------------------
     def _head(self, ref: str | None):
+        from timbre.devices import resolve_device
         from timbre.heads.registry import load_head, resolve_ref
 
         ref = self.active_head if ref is None else ref
@@ -181,7 +184,8 @@ class Workspace:
         head_id = resolve_ref(self.models_dir, ref)
         if head_id not in self._heads:
             self._heads[head_id] = load_head(self.models_dir, head_id,
-                                             embedder_fingerprint=self.lib.embedder_spec["fingerprint"])
+                                             embedder_fingerprint=self.lib.embedder_spec["fingerprint"],
+                                             device=resolve_device(self.lib.placement.device))
         return self._heads[head_id]
 
     def set_active_head(self, ref: str | None) -> str | None:
