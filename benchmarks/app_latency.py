@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -153,8 +154,11 @@ def measure_browser(url: str, target: str) -> dict:
     started (decoded preset; and a cold one: fetch + decode + start), and the 30,000-point map draw."""
     from playwright.sync_api import sync_playwright
 
+    chromium = os.environ.get("TIMBRE_CHROMIUM") or shutil.which("chromium") or shutil.which("google-chrome")
+    if not chromium:
+        return {"skipped": "no Chromium found: set TIMBRE_CHROMIUM=/path/to/chromium"}
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=[
+        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=[
             "--no-sandbox", "--autoplay-policy=no-user-gesture-required"])
         page = browser.new_page(viewport={"width": 1400, "height": 900}, bypass_csp=True)
         started = time.perf_counter()
