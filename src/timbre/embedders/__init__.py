@@ -22,6 +22,7 @@ BUILTIN = {
     "mfcc": "timbre.embedders.mfcc:MfccEmbedder",
     "clap": "timbre.embedders.clap:ClapEmbedder",
     "pann": "timbre.embedders.pann:PannEmbedder",
+    "mert": "timbre.embedders.mert:MertEmbedder",
 }
 
 DEFAULT_EMBEDDER = "spectral"
