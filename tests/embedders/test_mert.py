@@ -3,6 +3,8 @@ forward pass (last-four-layer mean over time, per window, windows averaged)."""
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
 import json
 import os
 
@@ -196,6 +198,8 @@ def test_registered_with_class_defaults():
     from timbre.embedders import describe_embedders
 
     row = next(r for r in describe_embedders() if r["name"] == "mert")
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["entry-points"]["timbre.embedders"]["mert"] == row["target"]
     assert (row["sample_rate"], row["dim"], row["text"]) == (SR, 768, False)
 
 

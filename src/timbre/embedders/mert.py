@@ -24,16 +24,16 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
-from timbre.embedders.base import Embedder
 from timbre.embedders.hub import (
     hub_offline, hub_reachable, hub_snapshot, looks_like_path, missing_model_error, pick_device,
     weight_files, weights_hash,
 )
-from timbre.embedders.windows import WindowSpec, embed_windowed
+from timbre.embedders.windowed import WindowedEmbedder
+from timbre.embedders.windows import WindowSpec
 from timbre.errors import ModelLoadError
 
 DEFAULT_MODEL = "m-a-p/MERT-v1-95M"
@@ -51,7 +51,7 @@ FOLDER_HINT = (
 )
 
 
-class MertEmbedder(Embedder):
+class MertEmbedder(WindowedEmbedder):
     """MERT-v1 at 24 kHz: last-four-layer mean over time; ``dim`` = 768 (95M) / 1024 (330M)."""
 
     name = "mert"
@@ -78,11 +78,6 @@ class MertEmbedder(Embedder):
         self.dim = int(self.config["hidden_size"])
         self.layer_indices = parse_layers(str(layers), int(self.config["num_hidden_layers"]))
         self._weights_hash = weights_hash(weight_files(self.folder))
-
-    def embed_audio(self, batch: Sequence[np.ndarray]) -> np.ndarray:
-        if len(batch) == 0:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return embed_windowed(batch, self.windows, self._embed_windows, self.batch_windows)
 
     def _embed_windows(self, windows: np.ndarray) -> np.ndarray:
         import torch
