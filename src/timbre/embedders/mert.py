@@ -68,6 +68,7 @@ class MertEmbedder(WindowedEmbedder):
         check_windows(float(window_s), float(hop_s))
         self.model_ref = model
         self.folder, self.config = resolve_mert_folder(model)
+        self.layer_indices = parse_layers(str(layers), int(self.config["num_hidden_layers"]))
         self.device = pick_device(device)
         self.batch_windows = max(1, int(batch_windows))
         self.remote_code = needs_remote_code(self.config)
@@ -76,7 +77,6 @@ class MertEmbedder(WindowedEmbedder):
         self.windows = WindowSpec(self.sample_rate, float(window_s), float(hop_s))
         self.model = load_mert_model(self.folder, self.config, self.device, self.remote_code)
         self.dim = int(self.config["hidden_size"])
-        self.layer_indices = parse_layers(str(layers), int(self.config["num_hidden_layers"]))
         self._weights_hash = weights_hash(weight_files(self.folder))
 
     def _embed_windows(self, windows: np.ndarray) -> np.ndarray:
