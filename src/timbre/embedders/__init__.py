@@ -23,6 +23,8 @@ BUILTIN = {
     "mfcc": "timbre.embedders.mfcc:MfccEmbedder",
     "clap": "timbre.embedders.clap:ClapEmbedder",
     "pann": "timbre.embedders.pann:PannEmbedder",
+    "mert": "timbre.embedders.mert:MertEmbedder",
+    "openl3": "timbre.embedders.openl3:OpenL3Embedder",
 }
 
 DEFAULT_EMBEDDER = "spectral"

@@ -9,14 +9,12 @@ clips repeat-padded, mean-pooled) so previews and targets are treated the same w
 from __future__ import annotations
 
 import os
-from typing import Any, Sequence
+from typing import Any
 
-import numpy as np
-
-from timbre.embedders.base import Embedder
 from timbre.devices import resolve_device
 from timbre.embedders.hub import read_torch_checkpoint, weights_hash
-from timbre.embedders.windows import WindowSpec, embed_windowed
+from timbre.embedders.windowed import WindowedEmbedder, checkpoint_path
+from timbre.embedders.windows import WindowSpec
 from timbre.errors import ModelLoadError
 
 CHECKPOINT_HINT = (
@@ -25,7 +23,7 @@ CHECKPOINT_HINT = (
 )
 
 
-class PannEmbedder(Embedder):
+class PannEmbedder(WindowedEmbedder):
     """PANN CNN14 embedder at 32 kHz; ``dim`` = 2048 for the official checkpoint."""
 
     name = "pann"
@@ -36,7 +34,7 @@ class PannEmbedder(Embedder):
 
     def __init__(self, model: str | None = None, device: str = "cpu", batch_windows: int = 8):
         super().__init__(model=model)  # device and batch size do not change the vectors
-        self.path = check_checkpoint_path(model)
+        self.path = checkpoint_path(model, "pann", CHECKPOINT_HINT)
         self.device = resolve_device(device)
         self.batch_windows = max(1, int(batch_windows))
         self.network = load_cnn14(self.path).to(self.device)
@@ -45,17 +43,8 @@ class PannEmbedder(Embedder):
         self.windows = WindowSpec(self.sample_rate)
         self._weights_hash = weights_hash([self.path])
 
-    def embed_audio(self, batch: Sequence[np.ndarray]) -> np.ndarray:
-        if len(batch) == 0:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return embed_windowed(batch, self.windows, self._embed_windows, self.batch_windows)
-
-    def _embed_windows(self, windows: np.ndarray) -> np.ndarray:
-        import torch
-
-        with torch.inference_mode():
-            waveform = torch.from_numpy(np.ascontiguousarray(windows, dtype=np.float32)).to(self.device)
-            return self.network(waveform)["embedding"].float().cpu().numpy()
+    def _forward(self, waveform):
+        return self.network(waveform)["embedding"]
 
     def fingerprint_parts(self) -> dict[str, Any]:
         return {
@@ -64,16 +53,6 @@ class PannEmbedder(Embedder):
             "output": "embedding",
             **self.windows.describe(),
         }
-
-
-def check_checkpoint_path(model: str | None) -> str:
-    """The checkpoint path, or a one-line error saying what to pass."""
-    if not model:
-        raise ModelLoadError(f"the pann embedder needs its weights: {CHECKPOINT_HINT}")
-    path = os.path.expanduser(model)
-    if not os.path.isfile(path):
-        raise ModelLoadError(f"{model}: checkpoint not found; {CHECKPOINT_HINT}")
-    return path
 
 
 def load_cnn14(path: str):
