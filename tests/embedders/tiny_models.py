@@ -55,8 +55,10 @@ def tiny_clap_config(vocab_size: int, fusion: bool = False):
     )
 
 
-def save_tiny_clap(folder: str, *, with_tokenizer: bool = True, seed: int = 0, fusion: bool = False):
-    """Save a random tiny ClapModel + feature extractor (+ tokenizer) to ``folder``."""
+def save_tiny_clap(folder: str, *, with_tokenizer: bool = True, seed: int = 0, fusion: bool = False,
+                   with_preprocessor: bool = True):
+    """Save a random tiny ClapModel + feature extractor (+ tokenizer) to ``folder``; the
+    extractor has the hub's LAION settings (50 Hz - 14 kHz)."""
     import torch
     from transformers import ClapFeatureExtractor, ClapModel
 
@@ -66,7 +68,9 @@ def save_tiny_clap(folder: str, *, with_tokenizer: bool = True, seed: int = 0, f
     torch.manual_seed(seed)
     model = ClapModel(tiny_clap_config(vocab, fusion)).eval()
     model.save_pretrained(folder)
-    ClapFeatureExtractor(truncation="fusion" if fusion else "rand_trunc").save_pretrained(folder)
+    if with_preprocessor:
+        ClapFeatureExtractor(truncation="fusion" if fusion else "rand_trunc", frequency_min=50,
+                             frequency_max=14000).save_pretrained(folder)
     return model
 
 
