@@ -64,10 +64,9 @@ def load_tokenizer(folder: str, vocab_size: int):
 
             tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
         else:
-            from transformers import RobertaTokenizerFast
+            from transformers import RobertaTokenizer  # no config to tell AutoTokenizer the class
 
-            tokenizer = RobertaTokenizerFast(vocab_file=os.path.join(folder, "vocab.json"),
-                                             merges_file=os.path.join(folder, "merges.txt"))
+            tokenizer = RobertaTokenizer.from_pretrained(folder, local_files_only=True)
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise ModelLoadError(f"{folder}: cannot load the tokenizer ({first_line(err)})") from None
     size = len(tokenizer)
