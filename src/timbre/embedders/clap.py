@@ -19,6 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from timbre.embedders.base import Embedder, l2_normalize
+from timbre.embedders.clap_fast import speed_up_audio_tower
 from timbre.embedders.clap_features import LogMel, feature_settings
 from timbre.embedders.clap_text import check_text_tower, first_line, load_tokenizer, token_limit
 from timbre.embedders.hub import hub_snapshot, looks_like_path, pick_device, weight_files, weights_hash
@@ -52,6 +53,7 @@ class ClapEmbedder(Embedder):
         self.device = pick_device(device)
         self.batch_windows = max(1, int(batch_windows or default_batch_windows(self.device)))
         self.model = _load_model(self.folder, self.device)
+        speed_up_audio_tower(self.model)
         fusion = bool(self.model.config.audio_config.enable_fusion)
         # "fusion" stacks 4 mels (the fused model needs them); "rand_trunc" is one mel and
         # only crops clips longer than 10 s, which our exact 10-s windows never are.
