@@ -265,3 +265,33 @@ def test_long_prompt_is_truncated_at_the_context_length(embedder):
         out = embedder.model.get_text_features(**cut)
     out = out if isinstance(out, torch.Tensor) else out.pooler_output
     np.testing.assert_allclose(vector, torch.nn.functional.normalize(out, dim=-1).numpy(), atol=1e-5)
+
+
+def test_index_built_with_other_mel_settings_is_refused_in_one_line(tmp_path):
+    """A converter or preprocessor change reaches existing indexes: they are refused, not mixed."""
+    import json
+
+    import soundfile as sf
+
+    from timbre.errors import EmbedderMismatchError
+    from timbre.index import open_index
+    from timbre.index.builder import build_index
+
+    folder = str(tmp_path / "clap")
+    save_tiny_clap(folder)
+    presets = tmp_path / "presets"
+    presets.mkdir()
+    for i, freq in enumerate((110.0, 440.0)):
+        sf.write(str(presets / f"p{i}.wav"), tone(1.0, SR, freq=freq), SR)
+    index = str(tmp_path / "index")
+    build_index([str(presets)], index, "clap", {"model": folder}, workers=0)
+    assert open_index(index).load_embedder().name == "clap"
+    config_path = os.path.join(folder, "preprocessor_config.json")
+    with open(config_path) as handle:
+        config = json.load(handle)
+    config["frequency_min"] = 0  # what the first converter wrote
+    with open(config_path, "w") as handle:
+        json.dump(config, handle)
+    with pytest.raises(EmbedderMismatchError, match="rebuild it") as err:
+        open_index(index).load_embedder()
+    assert "\n" not in str(err.value)

@@ -37,7 +37,8 @@ class ClapEmbedder(Embedder):
     name = "clap"
     supports_text = True
     batch_size = 8
-    description = "LAION CLAP (HTSAT + RoBERTa), 48 kHz, 512-d, text queries; needs weights"
+    description = ("LAION CLAP (HTSAT + RoBERTa), 48 kHz, 512-d; needs weights; text queries need a checkpoint "
+                   "with a working text tower (laion/larger_clap_general), not the default larger_clap_music")
     default_sample_rate = SAMPLE_RATE
     default_dim = 512
 
@@ -52,6 +53,7 @@ class ClapEmbedder(Embedder):
         self.tokenizer_folder = tokenizer or self.folder
         self.device = pick_device(device)
         self.batch_windows = max(1, int(batch_windows or default_batch_windows(self.device)))
+        self.batch_size = self.batch_windows  # clips per call while indexing: enough to fill a batch
         self.model = _load_model(self.folder, self.device)
         speed_up_audio_tower(self.model)
         fusion = bool(self.model.config.audio_config.enable_fusion)

@@ -47,6 +47,8 @@ def feature_settings(folder: str, fusion: bool) -> dict[str, Any]:
         with open(path, encoding="utf-8") as handle:
             stored = json.load(handle)
         settings.update({k: stored[k] for k in LAION_FEATURES if k in stored})
+    for key in ("frequency_min", "frequency_max"):  # 50 and 50.0 are the same setting
+        settings[key] = float(settings[key])
     settings["mel_scale"] = "htk" if fusion else "slaney"
     settings["features_version"] = FEATURES_VERSION
     return settings
