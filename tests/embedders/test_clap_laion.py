@@ -35,7 +35,7 @@ LAYOUTS = [("HTSAT-tiny", False), ("HTSAT-tiny", True), ("HTSAT-base", False)]
 def laion_target(tmp_path_factory):
     target = str(tmp_path_factory.mktemp("laion-clap-target"))
     command = [sys.executable, "-m", "pip", "install", "--no-deps", "--no-compile", "--quiet",
-               "--disable-pip-version-check", "--target", target, *PACKAGES]
+               "--disable-pip-version-check", "--timeout", "20", "--retries", "1", "--target", target, *PACKAGES]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=900)
     except subprocess.TimeoutExpired:
