@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import re
+import zipfile
 
 import numpy as np
 import pytest
@@ -11,7 +14,7 @@ import torch
 
 from tiny_models import save_tiny_clap, tone
 from timbre.embedders import load_embedder
-from timbre.embedders.clap_convert import convert_laion_checkpoint, converted_folder
+from timbre.embedders.clap_convert import SOURCE_MARKER, convert_laion_checkpoint, converted_folder
 from timbre.errors import ModelLoadError
 
 #: transformers name -> LAION name, written from laion_clap's module names (HTSAT + RoBERTa).
@@ -60,7 +63,41 @@ def laion_checkpoint(model) -> dict:
         "audio_transform.sequential.3.weight": torch.zeros(8, 8),
     }
     state.update(extras)
-    return {"epoch": 15, "state_dict": {f"module.{k}": v for k, v in state.items()}}
+    state["text_branch.embeddings.position_ids"] = torch.arange(40).expand((1, -1))
+    return {"epoch": 15, "name": "music_audioset", "state_dict": {f"module.{k}": v for k, v in state.items()},
+            **training_state(model)}
+
+
+def training_state(model) -> dict:
+    """What LAION's training/main.py saves besides the weights: AdamW state whose learning
+    rate its cosine schedule set to a numpy float64, and the AMP grad scaler."""
+    params = [p.detach().clone().requires_grad_() for p in model.parameters()]  # the model stays as is
+    optimizer = torch.optim.AdamW([{"params": params[:3], "weight_decay": 0.0},
+                                   {"params": params[3:], "weight_decay": 0.2}], lr=1e-4)
+    params[0].grad = torch.ones_like(params[0])
+    optimizer.step()
+    for group in optimizer.param_groups:
+        group["lr"] = 0.5 * (1 + np.cos(np.pi * 42 / 100)) * 1e-4
+    assert isinstance(optimizer.param_groups[0]["lr"], np.float64)
+    scaler = {"scale": 65536.0, "growth_factor": 2.0, "backoff_factor": 0.5, "growth_interval": 2000,
+              "_growth_tracker": 17}
+    return {"optimizer": optimizer.state_dict(), "scaler": scaler}
+
+
+def as_numpy1_pickle(path: str) -> None:
+    """Rewrite a torch checkpoint as numpy 1.x pickles it (``numpy.core`` instead of ``numpy._core``),
+    which is how the published LAION checkpoints were written."""
+    with zipfile.ZipFile(path) as archive:
+        entries = [(info, archive.read(info)) for info in archive.infolist()]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for info, data in entries:
+            if info.filename.endswith("data.pkl"):
+                assert b"numpy._core.multiarray\nscalar" in data
+                data = data.replace(b"numpy._core.multiarray\nscalar", b"numpy.core.multiarray\nscalar")
+            archive.writestr(info, data)
+    with open(path, "wb") as handle:
+        handle.write(buffer.getvalue())
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +107,80 @@ def tiny_model_and_pt(tmp_path_factory):
     pt_path = str(root / "music_audioset_epoch_15_esc_90.14.pt")
     torch.save(laion_checkpoint(model), pt_path)
     return model, pt_path
+
+
+def test_training_checkpoint_with_numpy_lr_loads_safely(tiny_model_and_pt, tmp_path):
+    """LAION's files hold optimizer state with numpy float64 learning rates (pickled by numpy 1)."""
+    model, _ = tiny_model_and_pt
+    path = str(tmp_path / "630k-audioset-best.pt")
+    torch.save(laion_checkpoint(model), path)
+    as_numpy1_pickle(path)
+    with pytest.raises(Exception):
+        torch.load(path, weights_only=True)  # plain safe loading refuses these files
+    out = convert_laion_checkpoint(path, str(tmp_path / "converted"))
+    from transformers import ClapModel
+
+    converted = ClapModel.from_pretrained(out).state_dict()
+    assert all(torch.equal(converted[k], v) for k, v in model.state_dict().items())
+
+
+class Payload:
+    """Stands for any object a checkpoint could smuggle in; unpickling it would write a file."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __setstate__(self, state):
+        open(state["path"], "w").close()
+
+
+def test_checkpoint_holding_other_objects_is_refused_without_unpickling_them(tiny_model_and_pt, tmp_path):
+    model, _ = tiny_model_and_pt
+    checkpoint = laion_checkpoint(model)
+    witness = tmp_path / "unpickled"
+    checkpoint["args"] = Payload(str(witness))
+    path = str(tmp_path / "epoch_3.pt")
+    torch.save(checkpoint, path)
+    with pytest.raises(ModelLoadError, match=r"holds a pickled Python object \(.*Payload\)") as err:
+        load_embedder("clap", model=path)
+    assert "\n" not in str(err.value)
+    assert not witness.exists()
+
+
+def test_converted_folder_has_laions_mel_settings(tiny_model_and_pt, tmp_path):
+    """LAION (and the hub's preprocessor configs) use a 50-Hz floor; the default extractor has 0 Hz."""
+    from transformers import ClapFeatureExtractor
+
+    _, pt_path = tiny_model_and_pt
+    out = convert_laion_checkpoint(pt_path, str(tmp_path / "converted"))
+    extractor = ClapFeatureExtractor.from_pretrained(out)
+    assert (extractor.frequency_min, extractor.frequency_max, extractor.truncation) == (50, 14000, "rand_trunc")
+    with open(os.path.join(out, SOURCE_MARKER)) as handle:
+        marker = json.load(handle)
+    assert marker["converter_version"] >= 2
+    assert marker["features"]["frequency_min"] == 50 and marker["features"]["mel_scale"] == "slaney"
+
+
+def test_conversion_of_an_older_converter_is_redone(tiny_model_and_pt):
+    _, pt_path = tiny_model_and_pt
+    folder = converted_folder(pt_path)
+    marker_path = os.path.join(folder, SOURCE_MARKER)
+    with open(marker_path) as handle:
+        marker = json.load(handle)
+    del marker["converter_version"]  # as the first converter wrote it (with a 0-Hz mel floor)
+    marker.pop("features")
+    with open(marker_path, "w") as handle:
+        json.dump(marker, handle)
+    with open(os.path.join(folder, "preprocessor_config.json")) as handle:
+        stale = json.load(handle)
+    stale["frequency_min"] = 0
+    with open(os.path.join(folder, "preprocessor_config.json"), "w") as handle:
+        json.dump(stale, handle)
+    assert converted_folder(pt_path) == folder
+    with open(os.path.join(folder, "preprocessor_config.json")) as handle:
+        assert json.load(handle)["frequency_min"] == 50
+    with open(marker_path) as handle:
+        assert "converter_version" in json.load(handle)
 
 
 def test_conversion_restores_every_weight(tiny_model_and_pt, tmp_path):

@@ -26,8 +26,9 @@ def isolated_model_cache(tmp_path_factory, monkeypatch):
 
 
 def build_tokenizer(folder: str, vocab_size: int = 300):
-    """A byte-level BPE tokenizer trained on a few phrases, saved as a RoBERTa-style folder."""
-    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    """A byte-level BPE tokenizer trained on a few phrases, saved as a RoBERTa-style folder
+    (``<s> ... </s>`` around every text, as CLAP's RoBERTa tokenizer does)."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors, trainers
     from transformers import PreTrainedTokenizerFast
 
     specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
@@ -36,6 +37,8 @@ def build_tokenizer(folder: str, vocab_size: int = 300):
     trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=specials,
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
     bpe.train_from_iterator(CORPUS, trainer)
+    bpe.post_processor = processors.RobertaProcessing(("</s>", bpe.token_to_id("</s>")),
+                                                      ("<s>", bpe.token_to_id("<s>")), add_prefix_space=False)
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=bpe, bos_token="<s>", eos_token="</s>",
                                         pad_token="<pad>", unk_token="<unk>", mask_token="<mask>")
     tokenizer.save_pretrained(folder)
@@ -55,8 +58,10 @@ def tiny_clap_config(vocab_size: int, fusion: bool = False):
     )
 
 
-def save_tiny_clap(folder: str, *, with_tokenizer: bool = True, seed: int = 0, fusion: bool = False):
-    """Save a random tiny ClapModel + feature extractor (+ tokenizer) to ``folder``."""
+def save_tiny_clap(folder: str, *, with_tokenizer: bool = True, seed: int = 0, fusion: bool = False,
+                   with_preprocessor: bool = True):
+    """Save a random tiny ClapModel + feature extractor (+ tokenizer) to ``folder``; the
+    extractor has the hub's LAION settings (50 Hz - 14 kHz)."""
     import torch
     from transformers import ClapFeatureExtractor, ClapModel
 
@@ -65,8 +70,14 @@ def save_tiny_clap(folder: str, *, with_tokenizer: bool = True, seed: int = 0, f
     vocab = len(build_tokenizer(tokenizer_dir))
     torch.manual_seed(seed)
     model = ClapModel(tiny_clap_config(vocab, fusion)).eval()
+    with torch.no_grad():  # wide enough weights that unrelated prompts get distinct vectors
+        for param in model.text_model.parameters():
+            if param.dim() == 2:
+                param.normal_(0.0, 0.4)
     model.save_pretrained(folder)
-    ClapFeatureExtractor(truncation="fusion" if fusion else "rand_trunc").save_pretrained(folder)
+    if with_preprocessor:
+        ClapFeatureExtractor(truncation="fusion" if fusion else "rand_trunc", frequency_min=50,
+                             frequency_max=14000).save_pretrained(folder)
     return model
 
 

@@ -5,7 +5,10 @@ original LAION ``.pt`` checkpoint (converted once by :mod:`timbre.embedders.clap
 Audio is cut into deterministic 10-s windows (:mod:`timbre.embedders.windows`); every window
 is exactly 10 s, so the feature extractor never crops at random, and ``is_longer`` is forced
 to False so the fusion branch's random "longer" pick never applies: the same clip always
-gives the same vector. Text needs tokenizer files in the model folder (or ``tokenizer=``).
+gives the same vector. The log-mel input is computed in batched float32 torch on the model's
+device (:mod:`timbre.embedders.clap_features`), with the folder's mel settings (LAION's when
+it has none). Text needs tokenizer files in the model folder (or ``tokenizer=``), and is
+refused, with the name of a working checkpoint, when the text tower is collapsed.
 """
 
 from __future__ import annotations
@@ -17,13 +20,16 @@ import numpy as np
 
 from timbre.embedders.base import Embedder, l2_normalize
 from timbre.devices import resolve_device
+from timbre.embedders.clap_fast import speed_up_audio_tower
+from timbre.embedders.clap_features import LogMel, feature_settings
+from timbre.embedders.clap_text import check_text_tower, first_line, load_tokenizer, token_limit
 from timbre.embedders.hub import hub_snapshot, looks_like_path, weight_files, weights_hash
 from timbre.embedders.windows import WindowSpec, embed_windowed
 from timbre.errors import ModelLoadError
 
+#: The better audio model for synth presets; its text tower is collapsed (see clap_text).
 DEFAULT_MODEL = "laion/larger_clap_music"
 SAMPLE_RATE = 48000
-TOKENIZER_FILES = ("tokenizer.json", "vocab.json", "tokenizer_config.json")
 
 
 class ClapEmbedder(Embedder):
@@ -32,12 +38,13 @@ class ClapEmbedder(Embedder):
     name = "clap"
     supports_text = True
     batch_size = 8
-    description = "LAION CLAP (HTSAT + RoBERTa), 48 kHz, 512-d, text queries; needs weights"
+    description = ("LAION CLAP (HTSAT + RoBERTa), 48 kHz, 512-d; needs weights; text queries need a checkpoint "
+                   "with a working text tower (laion/larger_clap_general), not the default larger_clap_music")
     default_sample_rate = SAMPLE_RATE
     default_dim = 512
 
     def __init__(self, model: str = DEFAULT_MODEL, device: str = "cpu",
-                 tokenizer: str | None = None, batch_windows: int = 8):
+                 tokenizer: str | None = None, batch_windows: int | None = None):
         options: dict[str, Any] = {"model": model}
         if tokenizer:
             options["tokenizer"] = tokenizer
@@ -46,17 +53,22 @@ class ClapEmbedder(Embedder):
         self.folder = resolve_clap_folder(model)
         self.tokenizer_folder = tokenizer or self.folder
         self.device = resolve_device(device)
-        self.batch_windows = max(1, int(batch_windows))
-        self.model, self.feature_extractor = _load_model(self.folder, self.device)
-        self.sample_rate = int(self.feature_extractor.sampling_rate)
-        self.dim = int(self.model.config.projection_dim)
+        self.batch_windows = max(1, int(batch_windows or default_batch_windows(self.device)))
+        self.batch_size = self.batch_windows  # clips per call while indexing: enough to fill a batch
+        self.model = _load_model(self.folder, self.device)
+        speed_up_audio_tower(self.model)
         fusion = bool(self.model.config.audio_config.enable_fusion)
         # "fusion" stacks 4 mels (the fused model needs them); "rand_trunc" is one mel and
         # only crops clips longer than 10 s, which our exact 10-s windows never are.
         self.truncation = "fusion" if fusion else "rand_trunc"
-        self.windows = WindowSpec(self.sample_rate)
+        self.features = feature_settings(self.folder, fusion)
+        self.log_mel = LogMel(self.features, fusion, self.device)
+        self.sample_rate = int(self.features["sampling_rate"])
+        self.dim = int(self.model.config.projection_dim)
+        self.windows = WindowSpec(self.sample_rate, window_seconds=float(self.features["max_length_s"]))
         self._weights_hash = weights_hash(weight_files(self.folder))
         self._tokenizer = None
+        self._text_checked = False
 
     def embed_audio(self, batch: Sequence[np.ndarray]) -> np.ndarray:
         if len(batch) == 0:
@@ -66,25 +78,27 @@ class ClapEmbedder(Embedder):
     def _embed_windows(self, windows: np.ndarray) -> np.ndarray:
         import torch
 
-        features = self.feature_extractor(
-            list(windows.astype(np.float64)), sampling_rate=self.sample_rate,
-            truncation=self.truncation, padding="repeatpad", return_tensors="pt",
-        )
-        is_longer = torch.zeros((len(windows), 1), dtype=torch.bool)
         with torch.inference_mode():
-            output = self.model.get_audio_features(
-                input_features=features["input_features"].to(self.device, torch.float32),
-                is_longer=is_longer.to(self.device),
-            )
+            samples = torch.from_numpy(np.ascontiguousarray(windows, dtype=np.float32)).to(self.device)
+            features = self.log_mel(samples)
+            is_longer = torch.zeros((len(windows), 1), dtype=torch.bool, device=self.device)
+            output = self.model.get_audio_features(input_features=features, is_longer=is_longer)
         return _pooled(output).float().cpu().numpy()
 
     def embed_text(self, texts: Sequence[str]) -> np.ndarray:
-        import torch
-
         if len(texts) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if not self._text_checked:
+            check_text_tower(self._text_vectors, self.model_ref)
+            self._text_checked = True
+        return self._text_vectors(texts)
+
+    def _text_vectors(self, texts: Sequence[str]) -> np.ndarray:
+        import torch
+
         tokenizer = self.tokenizer()
-        tokens = tokenizer(list(texts), padding=True, truncation=True, return_tensors="pt")
+        tokens = tokenizer(list(texts), padding=True, truncation=True, return_tensors="pt",
+                           max_length=token_limit(tokenizer, self.model.config.text_config))
         with torch.inference_mode():
             output = self.model.get_text_features(
                 input_ids=tokens["input_ids"].to(self.device),
@@ -106,8 +120,14 @@ class ClapEmbedder(Embedder):
             "truncation": self.truncation,
             "padding": "repeatpad",
             "is_longer": False,
+            "features": self.features,
             **self.windows.describe(),
         }
+
+
+def default_batch_windows(device: str) -> int:
+    """Windows per model call: a few on a CPU (no gain beyond), many on a GPU (keeps it busy)."""
+    return 8 if device == "cpu" else 32
 
 
 def _pooled(output) -> "Any":
@@ -134,44 +154,22 @@ def resolve_clap_folder(model: str) -> str:
 
 
 def _load_model(folder: str, device: str):
-    from transformers import ClapFeatureExtractor, ClapModel
+    """The ``ClapModel`` of ``folder``, every weight from the files (else a one-line error)."""
+    from transformers import ClapModel
 
     from timbre.runtime import configure_torch
 
     configure_torch()
     try:
-        model = ClapModel.from_pretrained(folder, local_files_only=True).eval().to(device)
+        model, info = ClapModel.from_pretrained(folder, local_files_only=True, output_loading_info=True)
     except (OSError, ValueError, RuntimeError, KeyError) as err:
-        raise ModelLoadError(f"{folder}: cannot load a CLAP model ({_first_line(err)})") from None
-    if os.path.isfile(os.path.join(folder, "preprocessor_config.json")):
-        extractor = ClapFeatureExtractor.from_pretrained(folder, local_files_only=True)
-    else:
-        extractor = ClapFeatureExtractor()
-    return model, extractor
-
-
-def load_tokenizer(folder: str, vocab_size: int):
-    """Tokenizer from ``folder`` only (never a hub fallback), sized like the text tower."""
-    if not any(os.path.isfile(os.path.join(folder, f)) for f in TOKENIZER_FILES):
-        raise ModelLoadError(
-            f"{folder}: no tokenizer files, so text queries are impossible; pass tokenizer=/folder "
-            f"holding the RoBERTa tokenizer (vocab.json + merges.txt) of this CLAP model"
-        )
-    from transformers import AutoTokenizer
-
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-    except (OSError, ValueError, KeyError) as err:
-        raise ModelLoadError(f"{folder}: cannot load the tokenizer ({_first_line(err)})") from None
-    size = len(tokenizer)
-    if size > vocab_size or size < 0.9 * vocab_size:
-        raise ModelLoadError(
-            f"{folder}: tokenizer has {size} tokens but the CLAP text tower expects {vocab_size}; "
-            f"use the tokenizer files that came with this checkpoint"
-        )
-    return tokenizer
-
-
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip().splitlines()
-    return text[0][:200] if text else type(err).__name__
+        raise ModelLoadError(f"{folder}: cannot load a CLAP model ({first_line(err)})") from None
+    problems = [("missing", k) for k in info.get("missing_keys", [])]
+    problems += [("unexpected", k) for k in info.get("unexpected_keys", [])]
+    problems += [("mis-shaped", k if isinstance(k, str) else k[0]) for k in info.get("mismatched_keys", [])]
+    if problems:
+        listed = ", ".join(f"{kind} {key}" for kind, key in problems[:4])
+        more = f" and {len(problems) - 4} more" if len(problems) > 4 else ""
+        raise ModelLoadError(f"{folder}: the weights do not fit the CLAP config ({listed}{more}); "
+                             f"use a complete CLAP checkpoint folder or the original LAION .pt")
+    return model.eval().to(device)

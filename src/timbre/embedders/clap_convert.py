@@ -8,6 +8,9 @@ from the tensor shapes. LAION-only tensors (its STFT/mel front end, the AudioSet
 training-time ``*_transform`` MLPs, cached attention masks) are dropped; any transformers
 weight that stays unfilled is an error, so a wrong checkpoint never loads half-random.
 A ``.pt`` has no tokenizer: the folder supports text only if tokenizer files are added.
+The folder's ``preprocessor_config.json`` carries LAION's mel settings (50 Hz - 14 kHz), and
+its marker the checkpoint's hash, ``CONVERTER_VERSION`` and those settings: a folder written
+by another converter version is converted again.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import os
 import re
 from typing import Any
 
+from timbre.embedders.clap_features import LAION_FEATURES, extractor_kwargs, feature_settings
 from timbre.embedders.hub import cache_dir, file_sha256, read_torch_checkpoint
 from timbre.errors import ModelLoadError
 
@@ -39,6 +43,8 @@ DROPPED = re.compile(
 )
 PROJECTION = re.compile(r"^(audio|text)_projection\.(\d+)\.")
 SOURCE_MARKER = "timbre-source.json"
+#: Bump when the written folder changes; older conversions are redone. 2: 50-Hz mel floor.
+CONVERTER_VERSION = 2
 
 
 def laion_state_dict(path: str) -> dict[str, Any]:
@@ -164,8 +170,9 @@ def convert_laion_checkpoint(src: str, out_dir: str) -> str:
     fusion = bool(model.config.audio_config.enable_fusion)
     tmp_dir = f"{out_dir.rstrip(os.sep)}.tmp-{os.getpid()}"
     model.save_pretrained(tmp_dir, safe_serialization=True)
-    ClapFeatureExtractor(truncation="fusion" if fusion else "rand_trunc").save_pretrained(tmp_dir)
-    source = {"source": os.path.realpath(src), "sha256": file_sha256(src)}
+    ClapFeatureExtractor(**extractor_kwargs(LAION_FEATURES, fusion)).save_pretrained(tmp_dir)
+    source = {"source": os.path.realpath(src), "sha256": file_sha256(src),
+              "converter_version": CONVERTER_VERSION, "features": feature_settings(tmp_dir, fusion)}
     with open(os.path.join(tmp_dir, SOURCE_MARKER), "w", encoding="utf-8") as handle:
         json.dump(source, handle, indent=2)
     if os.path.isdir(out_dir):
@@ -176,23 +183,29 @@ def convert_laion_checkpoint(src: str, out_dir: str) -> str:
     return out_dir
 
 
+def _is_current(folder: str, digest: str) -> bool:
+    """The folder holds this checkpoint, converted by this converter version."""
+    try:
+        with open(os.path.join(folder, SOURCE_MARKER), encoding="utf-8") as handle:
+            marker = json.load(handle)
+    except (OSError, ValueError):
+        return False
+    return marker.get("sha256") == digest and marker.get("converter_version") == CONVERTER_VERSION
+
+
 def converted_folder(src: str) -> str:
     """Transformers folder for LAION checkpoint ``src``, converting it on first use.
 
     Cached next to the checkpoint (``<name>.hf/``) when that folder is writable, else under
-    ``~/.cache/timbre/clap-converted/``; reconverted when the checkpoint's content changes.
+    ``~/.cache/timbre/clap-converted/``; reconverted when the checkpoint's content or the
+    converter version changes.
     """
     if not os.path.isfile(src):
         raise ModelLoadError(f"{src}: checkpoint not found; pass an existing LAION-CLAP .pt file")
     digest = file_sha256(src)
     for folder in _candidate_folders(src, digest):
-        marker = os.path.join(folder, SOURCE_MARKER)
-        try:
-            with open(marker, encoding="utf-8") as handle:
-                if json.load(handle).get("sha256") == digest:
-                    return folder
-        except (OSError, ValueError):
-            pass
+        if _is_current(folder, digest):
+            return folder
     for folder in _candidate_folders(src, digest):
         try:
             os.makedirs(os.path.dirname(folder) or ".", exist_ok=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import socket
 import tempfile
 from urllib.parse import urlparse
@@ -91,14 +92,42 @@ def hub_snapshot(repo_id: str, what: str) -> str:
 
 
 def read_torch_checkpoint(path: str, hint: str):
-    """``torch.load`` a checkpoint safely (tensors only, on the CPU); one-line ``ModelLoadError``
-    ending in ``hint`` when the file is not a readable PyTorch checkpoint."""
+    """``torch.load`` a checkpoint safely (on the CPU); one-line ``ModelLoadError`` ending in
+    ``hint`` when the file is not a readable PyTorch checkpoint.
+
+    Only tensors, containers and the numpy scalars that training loops leave in optimizer
+    state (LAION's learning-rate schedule stores ``numpy.float64``) are unpickled; any other
+    object in the file is refused, never executed."""
     import torch
 
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        with torch.serialization.safe_globals(numpy_scalar_globals()):
+            return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:
+        unsafe = re.search(r"GLOBAL ([\w.]+) was not an allowed global", str(err))
+        if unsafe:
+            raise ModelLoadError(
+                f"{path}: holds a pickled Python object ({unsafe.group(1)}) besides weights, which timbre "
+                f"does not unpickle; re-save only the weights, e.g. torch.save(ckpt['state_dict'], PATH)"
+            ) from None
         raise ModelLoadError(f"{path}: not a readable PyTorch checkpoint ({type(err).__name__}); {hint}") from None
+
+
+def numpy_scalar_globals() -> list:
+    """The numpy globals a pickled ``numpy.float64`` needs, under numpy 1 and numpy 2 names.
+
+    ``scalar`` rebuilds a scalar from a dtype and its raw bytes; ``dtype`` (and numpy 2's
+    per-type dtype classes) only describe a type. Nothing here runs arbitrary code."""
+    import numpy as np
+
+    core = np._core if hasattr(np, "_core") else np.core
+    scalar = core.multiarray.scalar
+    allowed: list = [(scalar, "numpy.core.multiarray.scalar"), (scalar, "numpy._core.multiarray.scalar"),
+                     np.dtype]
+    dtypes = getattr(np, "dtypes", None)  # numpy >= 1.25
+    if dtypes is not None:
+        allowed += [dtypes.Float64DType, dtypes.Float32DType, dtypes.Int64DType]
+    return allowed
 
 
 def weight_files(folder: str) -> list[str]:
