@@ -39,6 +39,8 @@ def search_command(
         for result in results:
             if result.hint:
                 typer.echo(f"hint: {result.target}: {result.hint}", err=True)
+            if result.searched_for is not None:
+                typer.echo(f"searched for: {result.target}: {result.searched_for}", err=True)
     failed = [r for r in results if r.error is not None]
     for result in failed:
         typer.echo(f"error: {result.error}", err=True)

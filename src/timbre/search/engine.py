@@ -49,9 +49,28 @@ def search_text(index, texts: list[str], *, top: int = 10, method: str = "flat",
         raise TimbreError(
             f"index {lib.path} uses embedder '{model.name}', which has no text tower; "
             "text search needs an index built with e.g. --embedder clap")
-    queries = np.asarray(model.embed_text(list(texts)), dtype=np.float32)
-    ranked = _ranked_hits(lib, queries, top, method, head, rerank, ef_search)
-    return [SearchResult(text, hits) for text, hits in zip(texts, ranked)]
+    from timbre.translation import translate_query
+
+    translations = [translate_query(text) for text in texts]  # Japanese → English, for English-only towers
+    usable = [t.english for t in translations if t.english]
+    queries = np.asarray(model.embed_text(usable), dtype=np.float32) if usable else None
+    ranked = iter(_ranked_hits(lib, queries, top, method, head, rerank, ef_search) if usable else [])
+    return [text_result(t, next(ranked) if t.english else []) for t in translations]
+
+
+def text_result(translation, hits: list[Hit]) -> SearchResult:
+    """The result of one text query: what was searched for, the words not understood, or why
+    nothing was searched (no word of it understood)."""
+    from timbre.translation import user_file
+
+    if not translation.english:
+        word = (translation.unknown or [translation.original])[0]
+        return SearchResult(translation.original, error=(
+            f"{translation.original}: no word understood — write it in English, or add it to {user_file()} "
+            f'as [words] "{word}" = "..."'))
+    return SearchResult(translation.original, hits,
+                        searched_for=translation.english if translation.translated else None,
+                        not_understood=list(translation.unknown))
 
 
 def _as_library(index):

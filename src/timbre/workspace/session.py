@@ -151,9 +151,20 @@ class Workspace:
         if not self.model.supports_text:
             raise TimbreError(f"the '{self.model.name}' embedder has no text tower — index with --embedder clap "
                               "for text search")
+        from timbre.search.engine import text_result
+        from timbre.translation import translate_query
+
+        result = text_result(translate_query(text), [])  # Japanese → English, as `timbre search --text`
+        if result.error:
+            raise TimbreError(result.error)
         with self._compute:
-            vector = np.asarray(self.model.embed_text([text]), np.float32)[0]
-        return {"kind": "text", "text": text, "name": text}, vector, None
+            vector = np.asarray(self.model.embed_text([result.searched_for or text]), np.float32)[0]
+        query = {"kind": "text", "text": text, "name": text}
+        if result.searched_for is not None:
+            query["searched_for"] = result.searched_for
+        if result.not_understood:
+            query["not_understood"] = result.not_understood
+        return query, vector, None
 
     def _bank_mask(self, banks: list[str] | None) -> np.ndarray | None:
         if not banks:

@@ -150,7 +150,7 @@ async function search(query) {
   metrics.searches += 1;
   list.setHits(result.hits, "No presets matched — clear the bank filter or try another target.", keep);
   const what = result.query.kind === "preset" ? `more like “${result.query.name}”`
-    : result.query.kind === "text" ? `“${result.query.text}”` : result.query.name;
+    : result.query.kind === "text" ? textQueryLabel(result.query) : result.query.name;
   $("ranked-by").textContent = `${what} · ranked by ${result.head ? "head " + result.head
     : (state.status ? state.status.index.embedder.name : "base") + " embedder, no head"}`;
   $("ranked-by").dataset.head = result.head || "";
@@ -161,6 +161,14 @@ async function search(query) {
   mapView.highlight(result.hits.map((hit) => hit.row), result.query.kind === "preset" ? result.query.row : null);
   teacher.reset();
   if (state.tab === "map") showMap();
+}
+
+function textQueryLabel(query) {
+  // A translated query says what was searched for, and which words were not understood.
+  let label = `“${query.text}”`;
+  if (query.searched_for) label += ` (searched for: ${query.searched_for})`;
+  if (query.not_understood) label += ` — not understood: ${query.not_understood.join(", ")}`;
+  return label;
 }
 
 function rerun() {
