@@ -63,3 +63,20 @@ def write_preset(path, words, seconds: float = 1.0) -> str:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     sf.write(path, (0.3 * wave / np.max(np.abs(wave))).astype(np.float32), SR)
     return path
+
+
+#: A library by sound: folder/name -> the words its preview holds. Names say nothing, except
+#: "LD Screamer" (a lead by name, a pluck by ear) and the folder "Pads" (a bass by ear).
+TAGGED_LIBRARY = {
+    "bank/patch 01": ("warm", "pad"), "bank/patch 02": ("bright", "pad"), "bank/patch 03": ("pad",),
+    "bank/patch 04": ("warm", "bass"), "bank/patch 05": ("bass",), "bank/patch 06": ("bright", "lead"),
+    "bank/patch 07": ("metallic", "bell"), "bank/patch 08": ("pluck",), "bank/patch 09": ("keys",),
+    "bank/patch 10": ("lead",), "bank/LD Screamer": ("pluck",), "Pads/Nice One": ("bass",),
+}
+
+
+def make_tagged_library(root) -> str:
+    """Write ``TAGGED_LIBRARY`` under ``root``; returns the folder to index."""
+    for name, words in TAGGED_LIBRARY.items():
+        write_preset(os.path.join(str(root), f"{name}.wav"), words)
+    return str(root)

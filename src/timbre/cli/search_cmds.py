@@ -20,6 +20,8 @@ def search_command(
     head: Optional[str] = typer.Option(None, "--head", help="Trained head: 'latest' or an id"),
     rerank: Optional[int] = typer.Option(None, "--rerank", min=1, help="Rescore the top K with --head"),
     models: Optional[str] = models_option(),
+    tags: Optional[list[str]] = typer.Option(None, "--tag", help="Only presets with this tag (repeatable: any of "
+                                                                 "them); `timbre info` lists the tags"),
 ) -> None:
     """Rank the indexed presets by similarity to each TARGET; exits 2 if any target failed.
 
@@ -33,7 +35,7 @@ def search_command(
         raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--format")
     results = search_library(resolve_index(index), targets or [], texts or [], top=top,
                              method="hnsw" if hnsw else "flat", head_ref=head, models_dir=models,
-                             rerank=rerank)
+                             rerank=rerank, tags=tags or [])
     sys.stdout.write(render_results(results, fmt))
     if fmt == "csv":
         for result in results:
