@@ -51,7 +51,11 @@ class Comparison:
         body = [[str(r.rank), r.embedder, str(r.dim)]
                 + [_num((r.retrieval or {}).get(k)) for k in ("mrr", "recall_at_1", "recall_at_10")]
                 + [_ratio(r.judgments["agree"], r.judgments["total"]), r.index] for r in self.rows]
-        return "\n".join([markdown_table(header, body), ""] + [f"note: {note}" for note in self.notes])
+        judged = self.sample["judgments"]
+        summary = (f"{self.sample['queries']} clips of the same {self.sample['previews']} previews in every index; "
+                   f"{judged['judgments']} judgment(s) of yours ({judged['pairs']} pairs, {judged['triplets']} "
+                   "triplets)")
+        return "\n".join([markdown_table(header, body), "", summary] + [f"note: {note}" for note in self.notes])
 
 
 def compare_indexes(paths: Sequence[str], *, pairs: Sequence[str] | None = None, presets: int = DEFAULT_PRESETS,
