@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 import numpy as np
 import soundfile as sf
 
 from timbre.embedders import load_embedder
+from timbre.embedders.base import Embedder, l2_normalize
 
 SR = 22050
 
@@ -44,3 +46,23 @@ def make_tone_library(root: str, banks: int = 2, per_bank: int = 4) -> list[str]
     """``banks * per_bank`` previews of varied pitch and brightness, one folder per bank."""
     return [write_tone(os.path.join(root, f"bank{b}", f"preset{i}.wav"), 110.0 * 1.3 ** i + 17 * b, 1 + 2 * i + b)
             for b in range(banks) for i in range(per_bank)]
+
+
+
+class NoiseEmbedder(Embedder):
+    """A useless space for comparisons: each clip maps to a random unit vector seeded by its samples,
+    so a preview's augmented copies land nowhere near it."""
+
+    name = "noise"
+    parallel_safe = True
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self.sample_rate, self.dim = SR, 16
+
+    def embed_audio(self, batch):
+        seeds = [int(hashlib.sha256(np.asarray(clip, np.float32).tobytes()).hexdigest()[:8], 16) for clip in batch]
+        return l2_normalize(np.array([np.random.default_rng(s).standard_normal(16) for s in seeds]).reshape(-1, 16))
+
+    def fingerprint_parts(self):
+        return {"version": 1}

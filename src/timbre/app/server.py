@@ -178,6 +178,8 @@ def _search_args(body: dict) -> dict:
         args["top"] = int(body["top"])
     if body.get("banks"):
         args["banks"] = [str(b) for b in body["banks"]]
+    if body.get("tags"):
+        args["tags"] = [str(t) for t in body["tags"]]
     return args
 
 

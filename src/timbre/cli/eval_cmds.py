@@ -13,8 +13,9 @@ DEFAULT_OUT = "eval"
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``timbre eval`` to ``app``."""
+    """Add ``timbre eval`` and ``timbre compare`` to ``app``."""
     app.command("eval")(eval_command)
+    app.command("compare")(compare_command)
 
 
 def eval_command(
@@ -84,3 +85,28 @@ def _own_library(index: str, pairs: list[str], heads: list[str], models: str | N
         print_json(report.to_dict())
         return
     typer.echo(report.table())
+
+
+def compare_command(
+    indexes: list[str] = typer.Option(..., "--index", "-i", help="An index of your library, repeatable: one per "
+                                                                 "embedder to compare (at least two)"),
+    pairs: list[str] = typer.Option([], "--pairs", "-p", help="Pair file of your judgments, repeatable "
+                                                              "[default: $TIMBRE_HOME/pairs.jsonl if it exists]"),
+    presets: int = typer.Option(None, "--presets", min=1, help="Previews sampled for self-retrieval [default: 500]"),
+    variants: int = typer.Option(None, "--variants", min=1, help="Augmented clips per sampled preview "
+                                                                 "[default: config, 4]"),
+    config: Optional[str] = typer.Option(None, "--config", "-c", help="TOML whose [augment] settings and seed "
+                                                                      "make the clips"),
+    as_json: bool = typer.Option(False, "--json", help="Print the ranking as JSON"),
+) -> None:
+    """Rank indexes of the same library built with different embedders: self-retrieval of re-pitched and
+    effected previews (the same ones for every index) and agreement with your judgments."""
+    from timbre.evaluation.compare import compare_indexes
+    from timbre.evaluation.own_library import DEFAULT_PRESETS
+
+    comparison = compare_indexes(indexes, pairs=pairs or None, presets=presets or DEFAULT_PRESETS, config=config,
+                                 variants=variants, progress=progress_bar())
+    if as_json:
+        print_json(comparison.to_dict())
+        return
+    typer.echo(comparison.table())

@@ -47,6 +47,7 @@ def info_command(
     from timbre.index import describe_index
 
     info = describe_index(resolve_index(index))
+    info["tags"] = _tags(info["path"])
     if as_json:
         print_json(info)
         return
@@ -57,9 +58,25 @@ def info_command(
     typer.echo(f"files     {info['files']} in {len(info['banks'])} banks")
     for bank, count in info["banks"].items():
         typer.echo(f"  {count:>7}  {bank}")
+    tags = info["tags"]
+    typer.echo(f"tags      {tags['source']}" + ("" if tags["counts"] else ": none found"))
+    for tag, count in tags["counts"].items():
+        typer.echo(f"  {count:>7}  {tag}")
     typer.echo(f"skipped   {info['skipped_count']}")
     for skipped in info["skipped"]:
         typer.echo(f"  {skipped['path']}: {skipped['detail']} [{skipped['reason']}]")
+
+
+def _tags(index_path: str) -> dict:
+    """Tag counts for `timbre info`; a failure (e.g. missing weights) is shown, never fatal."""
+    from timbre.errors import TimbreError
+    from timbre.index import open_index
+    from timbre.tags import describe_tags
+
+    try:
+        return describe_tags(open_index(index_path))
+    except TimbreError as err:
+        return {"counts": {}, "source": f"unavailable ({err})"}
 
 
 def register(app: typer.Typer) -> None:

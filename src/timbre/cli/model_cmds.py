@@ -38,6 +38,7 @@ def embedders_command(
         rate = f"{row['sample_rate']} Hz" if row["sample_rate"] else "?"
         text = "text" if row["text"] else "-"
         typer.echo(f"{row['name']:<10} {rate:>9} {str(row['dim'] or '?'):>5}-d  {text:<4}  {row['description']}")
+    typer.echo("combine any of them with weights: --embedder spectral+mfcc or spectral:0.7+clap:0.3")
 
 
 def register(app: typer.Typer) -> None:

@@ -22,6 +22,8 @@ def search_command(
     models: Optional[str] = models_option(),
     device: Optional[str] = device_option(),
     half: Optional[bool] = half_option(),
+    tags: Optional[list[str]] = typer.Option(None, "--tag", help="Only presets with this tag (repeatable: any of "
+                                                                 "them); `timbre info` lists the tags"),
 ) -> None:
     """Rank the indexed presets by similarity to each TARGET; exits 2 if any target failed.
 
@@ -35,12 +37,14 @@ def search_command(
         raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--format")
     results = search_library(resolve_index(index), targets or [], texts or [], top=top,
                              method="hnsw" if hnsw else "flat", head_ref=head, models_dir=models,
-                             rerank=rerank, placement=resolve_placement(device, half))
+                             rerank=rerank, placement=resolve_placement(device, half), tags=tags or [])
     sys.stdout.write(render_results(results, fmt))
     if fmt == "csv":
         for result in results:
             if result.hint:
                 typer.echo(f"hint: {result.target}: {result.hint}", err=True)
+            if result.searched_for is not None:
+                typer.echo(f"searched for: {result.target}: {result.searched_for}", err=True)
     failed = [r for r in results if r.error is not None]
     for result in failed:
         typer.echo(f"error: {result.error}", err=True)

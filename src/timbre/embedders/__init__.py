@@ -29,7 +29,8 @@ BUILTIN = {
 
 DEFAULT_EMBEDDER = "spectral"
 
-__all__ = ["Embedder", "l2_normalize", "available_embedders", "load_embedder", "DEFAULT_EMBEDDER"]
+__all__ = ["Embedder", "l2_normalize", "available_embedders", "load_embedder", "check_embedder_name",
+           "DEFAULT_EMBEDDER"]
 
 
 def available_embedders() -> dict[str, str]:
@@ -40,22 +41,45 @@ def available_embedders() -> dict[str, str]:
     return found
 
 
-def embedder_class(name: str) -> type[Embedder]:
-    """Import and return the class registered under ``name``."""
+def embedder_target(name: str) -> str:
+    """``module:Class`` that builds ``name`` (a combined name such as ``spectral+mfcc`` included)."""
+    from timbre.embedders.combined import TARGET, is_combined
+
+    if is_combined(name):
+        return TARGET
     registry = available_embedders()
     if name not in registry:
         known = ", ".join(sorted(registry))
-        raise TimbreError(f"unknown embedder '{name}'; available: {known}")
-    module_name, _, attr = registry[name].partition(":")
+        raise TimbreError(f"unknown embedder '{name}'; available: {known} (or parts joined by +, e.g. spectral+mfcc)")
+    return registry[name]
+
+
+def check_embedder_name(name: str) -> None:
+    """Raise ``TimbreError`` unless ``name`` is registered or a valid combination of registered names."""
+    from timbre.embedders.combined import is_combined, parse_parts
+
+    for part, _ in parse_parts(name) if is_combined(name) else [(name, 1.0)]:
+        embedder_target(part)
+
+
+def embedder_class(name: str) -> type[Embedder]:
+    """Import and return the class registered under ``name``."""
+    module_name, _, attr = embedder_target(name).partition(":")
     return getattr(import_module(module_name), attr)
 
 
 def load_embedder(name: str, placement: Placement | None = None, **options: Any) -> Embedder:
-    """Build the embedder ``name`` with its options (e.g. ``model=`` for clap/pann).
+    """Build the embedder ``name`` with its options (e.g. ``model=`` for clap/pann); ``a+b`` or
+    ``a:0.7+b:0.3`` builds a combined space (:mod:`timbre.embedders.combined`).
 
     ``placement`` (a ``timbre.devices.Placement``) puts a torch embedder on a device (``auto``:
     cuda, then mps, then cpu); weights-free embedders ignore it. Without it, ``device=`` in
     ``options`` is passed as given (the embedder's own default otherwise)."""
+    from timbre.embedders.combined import CombinedEmbedder, is_combined
+
+    if is_combined(name):
+        check_embedder_name(name)
+        return CombinedEmbedder.from_name(name, placement=placement, **options)
     cls = embedder_class(name)
     if placement is None:
         return cls(**options)

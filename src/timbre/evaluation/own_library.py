@@ -75,12 +75,14 @@ class OwnLibraryReport:
 def evaluate_own_library(index_path: str, *, pairs: Sequence[str] | None = None, heads: Sequence[str] = (),
                          models_dir: str | None = None, presets: int = DEFAULT_PRESETS,
                          config: str | dict | None = None, variants: int | None = None,
-                         progress: Progress | None = None) -> OwnLibraryReport:
+                         progress: Progress | None = None, sample: Sequence[str] | None = None) -> OwnLibraryReport:
     """Score the base space of the index at ``index_path`` and each head in ``heads`` (refs for
     ``timbre.heads.registry.load_head``) by self-retrieval and by agreement with the judgments in
     ``pairs`` (``None``: ``$TIMBRE_HOME/pairs.jsonl`` if it exists). ``presets`` previews are
     sampled; the clips follow the ``[augment]`` settings and ``seed`` of ``config`` (a TOML path or
-    dict, as for ``timbre train``), ``variants`` overriding ``variants_per_preset``."""
+    dict, as for ``timbre train``), ``variants`` overriding ``variants_per_preset``. ``sample``: the
+    content hashes of the previews to use instead (those this index holds), so that indexes of one
+    library built with different embedders are scored on the same previews."""
     from timbre.heads.augment import augmented_views
     from timbre.heads.config import load_head_config
     from timbre.index import open_index
@@ -94,7 +96,11 @@ def evaluate_own_library(index_path: str, *, pairs: Sequence[str] | None = None,
     settings = {**cfg["augment"], **({"variants_per_preset": int(variants)} if variants else {})}
     loaded = [_load_head(lib, models_dir, ref) for ref in heads]  # before any decoding: fail fast
     table, judgments, judged = _judgments(lib, pairs, progress)
-    rows = sample_rows([r.get("bank", "") for r in lib.records], presets, cfg["seed"])
+    if sample is None:
+        rows = sample_rows([r.get("bank", "") for r in lib.records], presets, cfg["seed"])
+    else:
+        first_rows = {digest: row for row, digest in reversed(list(enumerate(lib.hashes)))}
+        rows = sorted(first_rows[digest] for digest in set(sample) if digest in first_rows)
     views, owner = augmented_views(lib, settings, cfg["seed"], progress, rows=rows)
     folds = pair_folds(len(judgments.pairs), cfg["seed"])
     base = _score(table[: len(lib)], table, views, owner, judgments, folds)

@@ -11,7 +11,7 @@ import os
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
-from timbre.errors import HeadError, TimbreError
+from timbre.errors import HeadError
 from timbre.evaluation import scoring
 from timbre.evaluation.ground_truth import Benchmark, load_benchmark
 from timbre.evaluation.output import write_report
@@ -59,13 +59,12 @@ def _system_embedders(embedders: Sequence[str]) -> list[str]:
     """The requested embedders in order, without repeats, then the baseline if missing.
 
     Unknown names are refused here, before any (long) indexing starts."""
-    from timbre.embedders import available_embedders
+    from timbre.embedders import check_embedder_name
+    from timbre.embedders.combined import canonical_name
 
-    names = list(dict.fromkeys(embedders or DEFAULT_EMBEDDERS))
-    known = available_embedders()
+    names = list(dict.fromkeys(canonical_name(name) for name in embedders or DEFAULT_EMBEDDERS))
     for name in names:
-        if name not in known:
-            raise TimbreError(f"unknown embedder '{name}'; available: {', '.join(sorted(known))}")
+        check_embedder_name(name)
     return names if BASELINE_EMBEDDER in names else names + [BASELINE_EMBEDDER]
 
 

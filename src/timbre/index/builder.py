@@ -121,6 +121,7 @@ def _resolve_embedder(index_path: str, name: str | None, options: dict | None,
                       placement: Placement) -> tuple[Any, dict]:
     """The index's embedder (or the requested one for a new index); refuses mixing."""
     from timbre.embedders import DEFAULT_EMBEDDER, load_embedder
+    from timbre.embedders.combined import canonical_name
 
     # A config without a manifest holds no vectors yet (a run that ended before its first
     # commit): the embedder may still be chosen afresh.
@@ -128,7 +129,7 @@ def _resolve_embedder(index_path: str, name: str | None, options: dict | None,
     stored = store.read_config(index_path)["embedder"] if has_config else None
     if stored is not None and name is None:
         name, options = stored["name"], stored.get("options", {})
-    name, options = name or DEFAULT_EMBEDDER, dict(options or {})
+    name, options = canonical_name(name or DEFAULT_EMBEDDER), dict(options or {})
     if stored is not None and stored["name"] != name:
         raise _mismatch(index_path, stored, name)
     model = load_embedder(name, placement, **options)

@@ -120,10 +120,10 @@ def _process_in_pool(pending: list[FoundFile], model: Any, spec: dict, known: fr
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from timbre.embedders import available_embedders
+    from timbre.embedders import embedder_target
     from timbre.index import workers as work
 
-    class_path = available_embedders()[spec["name"]] if model.parallel_safe else None
+    class_path = embedder_target(spec["name"]) if model.parallel_safe else None
     context = multiprocessing.get_context("spawn")
     window = count * 4  # bounded read-ahead: decoded clips are large
     initargs = (os.getpid(), class_path, spec["options"], spec["sample_rate"], known)

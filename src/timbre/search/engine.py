@@ -25,33 +25,55 @@ from timbre.search.results import Hit, SearchResult
 
 def search_audio(index, targets: list[str], *, top: int = 10, method: str = "flat", head=None,
                  rerank: int | None = None, progress=None, ef_search: int = ranking.HNSW_EF_SEARCH,
-                 raise_if_all_fail: bool = True) -> list[SearchResult]:
+                 raise_if_all_fail: bool = True, keep: np.ndarray | None = None) -> list[SearchResult]:
     """Rank the library against each audio file in ``targets`` (one result per target, in order).
 
-    ``index`` is a path or an open ``LibraryIndex``; ``method`` is "flat" (exact) or "hnsw"."""
+    ``index`` is a path or an open ``LibraryIndex``; ``method`` is "flat" (exact) or "hnsw";
+    ``keep`` (one bool per row) limits the hits to those rows (e.g. a tag filter)."""
     lib = _as_library(index)
     model = lib.load_embedder()
     queries, failures = embed_files(model, targets, ensure_progress(progress))
     if failures and len(failures) == len(targets) and raise_if_all_fail:
         raise next(iter(failures.values()))
     ok = [t for t in targets if t not in failures]
-    ranked = iter(_ranked_hits(lib, queries, top, method, head, rerank, ef_search) if ok else [])
+    ranked = iter(_ranked_hits(lib, queries, top, method, head, rerank, ef_search, keep) if ok else [])
     return [SearchResult(t, error=str(failures[t])) if t in failures else SearchResult(t, next(ranked))
             for t in targets]
 
 
 def search_text(index, texts: list[str], *, top: int = 10, method: str = "flat", head=None,
-                rerank: int | None = None, ef_search: int = ranking.HNSW_EF_SEARCH) -> list[SearchResult]:
-    """Rank the library against text queries; needs an embedder with a text tower (e.g. clap)."""
+                rerank: int | None = None, ef_search: int = ranking.HNSW_EF_SEARCH,
+                keep: np.ndarray | None = None) -> list[SearchResult]:
+    """Rank the library against text queries; needs an embedder with a text tower (e.g. clap).
+    Japanese queries are translated first (:mod:`timbre.translation`)."""
     lib = _as_library(index)
     model = lib.load_embedder()
     if not model.supports_text:
         raise TimbreError(
             f"index {lib.path} uses embedder '{model.name}', which has no text tower; "
             "text search needs an index built with e.g. --embedder clap")
-    queries = np.asarray(model.embed_text(list(texts)), dtype=np.float32)
-    ranked = _ranked_hits(lib, queries, top, method, head, rerank, ef_search)
-    return [SearchResult(text, hits) for text, hits in zip(texts, ranked)]
+    from timbre.translation import translate_query
+
+    translations = [translate_query(text) for text in texts]  # Japanese → English, for English-only towers
+    usable = [t.english for t in translations if t.english]
+    queries = np.asarray(model.embed_text(usable), dtype=np.float32) if usable else None
+    ranked = iter(_ranked_hits(lib, queries, top, method, head, rerank, ef_search, keep) if usable else [])
+    return [text_result(t, next(ranked) if t.english else []) for t in translations]
+
+
+def text_result(translation, hits: list[Hit]) -> SearchResult:
+    """The result of one text query: what was searched for, the words not understood, or why
+    nothing was searched (no word of it understood)."""
+    from timbre.translation import user_file
+
+    if not translation.english:
+        word = (translation.unknown or [translation.original])[0]
+        return SearchResult(translation.original, error=(
+            f"{translation.original}: no word understood — write it in English, or add it to {user_file()} "
+            f'as [words] "{word}" = "..."'))
+    return SearchResult(translation.original, hits,
+                        searched_for=translation.english if translation.translated else None,
+                        not_understood=list(translation.unknown))
 
 
 def _as_library(index):
@@ -87,11 +109,15 @@ def embed_files(model, targets: list[str], progress) -> tuple[np.ndarray, dict[s
 
 
 def _ranked_hits(lib, queries: np.ndarray, top: int, method: str, head, rerank: int | None,
-                 ef_search: int) -> list[list[Hit]]:
+                 ef_search: int, keep: np.ndarray | None = None) -> list[list[Hit]]:
     if len(lib) == 0 or top <= 0:
         return [[] for _ in range(len(queries))]
-    scores, ids = rank_rows(lib, queries, top, method=method, head=head, rerank=rerank, ef_search=ef_search)
-    return [hits_from_rows(lib, row_scores, row_ids) for row_scores, row_ids in zip(scores, ids)]
+    depth = top if keep is None else len(lib)  # a filter may leave out any of the nearest rows
+    scores, ids = rank_rows(lib, queries, depth, method=method, head=head, rerank=rerank, ef_search=ef_search)
+    if keep is None:
+        return [hits_from_rows(lib, row_scores, row_ids) for row_scores, row_ids in zip(scores, ids)]
+    kept = [(ids_ >= 0) & keep[np.maximum(ids_, 0)] for ids_ in ids]
+    return [hits_from_rows(lib, s[k][:top], i[k][:top]) for s, i, k in zip(scores, ids, kept)]
 
 
 def rank_rows(lib, queries: np.ndarray, top: int, *, method: str = "flat", head=None, rerank: int | None = None,

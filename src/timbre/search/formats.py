@@ -43,7 +43,7 @@ def _table(results: list[SearchResult]) -> str:
             continue
         name_width = max([len(h.name) for h in result.hits] + [6])
         bank_width = max([len(h.bank) for h in result.hits] + [4])
-        lines = [f"{result.target}",
+        lines = [f"{result.target}"] + _translation_lines(result) + [
                  f"  {'rank':>4}  {'score':>6}  {'preset':<{name_width}}  {'bank':<{bank_width}}  path"]
         for hit in result.hits:
             lines.append(f"  {hit.rank:>4}  {hit.score:>6.3f}  {hit.name:<{name_width}}  "
@@ -54,3 +54,14 @@ def _table(results: list[SearchResult]) -> str:
             lines.append(f"  hint: {result.hint}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + ("\n" if blocks else "")
+
+
+def _translation_lines(result: SearchResult) -> list[str]:
+    """"searched for: warm pad" and the words not understood, under a translated text query."""
+    lines = [f"  searched for: {result.searched_for}"] if result.searched_for is not None else []
+    if result.not_understood:
+        from timbre.translation import user_file
+
+        lines.append(f"  not understood: {', '.join(result.not_understood)} — add such words to {user_file()} "
+                     "([words] table)")
+    return lines

@@ -11,13 +11,15 @@ from timbre.search.results import SearchResult
 
 def search_library(index_path: str, targets: list[str], texts: list[str] = (), *, top: int = 10,
                    method: str = "flat", head_ref: str | None = None, models_dir: str | None = None,
-                   rerank: int | None = None, progress=None, placement=None) -> list[SearchResult]:
+                   rerank: int | None = None, progress=None, placement=None,
+                   tags: list[str] = ()) -> list[SearchResult]:
     """Results for the audio ``targets`` then the ``texts``, against one opened index.
 
     ``head_ref`` names a trained head in ``models_dir`` ("latest" or an id). Every target that
     fails comes back with its ``error`` (none is raised); audio results carry a ``hint`` when
     the target is very short or near silent. ``placement`` (``timbre.devices.Placement``, default
-    ``auto``) is where the embedder and the head run."""
+    ``auto``) is where the embedder and the head run. ``tags`` keeps only presets carrying any of
+    them (:mod:`timbre.tags`)."""
     from timbre.index import open_index
 
     if not targets and not texts:
@@ -26,13 +28,18 @@ def search_library(index_path: str, targets: list[str], texts: list[str] = (), *
         raise TimbreError("--rerank needs a head to rescore with; add --head latest (or a head id)")
     lib = open_index(index_path, placement)
     head = _load_head(models_dir, head_ref, lib.placement.device) if head_ref else None
+    keep = None
+    if tags:
+        from timbre.tags import tag_mask
+
+        keep = tag_mask(lib, tags)
     results: list[SearchResult] = []
     if targets:
         found = search_audio(lib, list(targets), top=top, method=method, head=head, rerank=rerank,
-                             progress=progress, raise_if_all_fail=False)
+                             progress=progress, raise_if_all_fail=False, keep=keep)
         results += [r if r.error else dataclasses.replace(r, hint=target_hint(r.target)) for r in found]
     if texts:
-        results += search_text(lib, list(texts), top=top, method=method, head=head, rerank=rerank)
+        results += search_text(lib, list(texts), top=top, method=method, head=head, rerank=rerank, keep=keep)
     return results
 
 

@@ -29,12 +29,16 @@ class SearchResult:
 
     ``error`` is set (and ``hits`` empty) when this target could not be used, e.g. an
     undecodable file among many targets; ``hint`` when its scores deserve a warning (a very
-    short or near-silent target). Each is in ``to_dict()`` only when set."""
+    short or near-silent target); ``searched_for`` / ``not_understood`` for a translated text query.
+    Each is in ``to_dict()`` only when set."""
 
     target: str
     hits: list[Hit] = field(default_factory=list)
     error: str | None = None
     hint: str | None = None
+    #: Text queries in another language: the English that was searched for, and what was not understood.
+    searched_for: str | None = None
+    not_understood: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"target": self.target, "results": [h.to_dict() for h in self.hits]}
@@ -42,4 +46,8 @@ class SearchResult:
             out["error"] = self.error
         if self.hint is not None:
             out["hint"] = self.hint
+        if self.searched_for is not None:
+            out["searched_for"] = self.searched_for
+        if self.not_understood:
+            out["not_understood"] = list(self.not_understood)
         return out

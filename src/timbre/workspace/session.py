@@ -60,6 +60,7 @@ class Workspace:
                       "embedder": {"name": self.model.name, "dim": int(self.model.dim),
                                    "text": bool(self.model.supports_text)}},
             "banks": [{"name": b, "count": n} for b, n in sorted(banks.items())],
+            "tags": self.tags(),
             "heads": self.fitting_heads(), "active_head": self.active_head,
             "pairs_file": self.judgments.path, "judgments": self.judgments.count(),
             "targets": [t.to_dict() for t in self.targets.recent()],
@@ -103,11 +104,13 @@ class Workspace:
 
     # -- search -------------------------------------------------------------------------------
     def search(self, *, target: str | None = None, preset: int | None = None, text: str | None = None,
-               top: int = DEFAULT_TOP, head: str | None = None, banks: list[str] | None = None) -> dict:
+               top: int = DEFAULT_TOP, head: str | None = None, banks: list[str] | None = None,
+               tags: list[str] | None = None) -> dict:
         """Rank the library against a kept target, a library preset ("more like this") or text.
 
         ``head``: ``None`` = the active head, ``"off"`` = the embedder's own space, ``"latest"`` or an id.
-        ``banks`` keeps only presets of those banks. Returns the page's result dict."""
+        ``banks`` keeps only presets of those banks, ``tags`` only presets with any of those tags
+        (both given: presets passing both). Returns the page's result dict."""
         import time
 
         from timbre.search.engine import hits_from_rows, rank_rows
@@ -116,7 +119,7 @@ class Workspace:
         query, vector, hint = self._query(target, preset, text)
         head_obj = self._head(head)
         top = max(1, min(int(top), MAX_TOP))
-        wanted = self._bank_mask(banks)
+        wanted = self._filter_mask(banks, tags)
         depth = len(self.lib) if wanted is not None else top + (preset is not None)  # room for the preset itself
         with self._compute:
             scores, ids = rank_rows(self.lib, vector[None, :], min(depth, len(self.lib)), head=head_obj)
@@ -153,15 +156,40 @@ class Workspace:
         if not self.model.supports_text:
             raise TimbreError(f"the '{self.model.name}' embedder has no text tower — index with --embedder clap "
                               "for text search")
-        with self._compute:
-            vector = np.asarray(self.model.embed_text([text]), np.float32)[0]
-        return {"kind": "text", "text": text, "name": text}, vector, None
+        from timbre.search.engine import text_result
+        from timbre.translation import translate_query
 
-    def _bank_mask(self, banks: list[str] | None) -> np.ndarray | None:
-        if not banks:
-            return None
-        wanted = set(banks)
-        return np.array([r["bank"] in wanted for r in self.lib.records], bool)
+        result = text_result(translate_query(text), [])  # Japanese → English, as `timbre search --text`
+        if result.error:
+            raise TimbreError(result.error)
+        with self._compute:
+            vector = np.asarray(self.model.embed_text([result.searched_for or text]), np.float32)[0]
+        query = {"kind": "text", "text": text, "name": text}
+        if result.searched_for is not None:
+            query["searched_for"] = result.searched_for
+        if result.not_understood:
+            query["not_understood"] = result.not_understood
+        return query, vector, None
+
+    def _filter_mask(self, banks: list[str] | None, tags: list[str] | None) -> np.ndarray | None:
+        masks = []
+        if banks:
+            wanted = set(banks)
+            masks.append(np.array([r["bank"] in wanted for r in self.lib.records], bool))
+        if tags:
+            from timbre.tags import tag_mask
+
+            with self._compute:  # the first call may embed the tag prompts
+                masks.append(tag_mask(self.lib, tags))
+        return np.logical_and.reduce(masks) if masks else None
+
+    def tags(self) -> list[dict]:
+        """Every tag of the library with its preset count, most common first (:mod:`timbre.tags`)."""
+        from timbre.tags import library_tags, tag_counts
+
+        with self._compute:
+            rows = library_tags(self.lib)
+        return [{"name": tag, "count": count} for tag, count in tag_counts(rows).items()]
 
     def _hit_dict(self, hit, marks: dict) -> dict:
         out = hit.to_dict()

@@ -18,7 +18,7 @@ const metrics = window.timbreMetrics = {lastPlayLatencyMs: null, outputLatencyMs
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 
 const state = {status: null, target: null, targetPeaks: null, query: null, result: null, headChoice: null,
-  banks: new Set(), current: "preset", loop: false, tab: "results", mapHead: undefined};
+  banks: new Set(), tags: new Set(), current: "preset", loop: false, tab: "results", mapHead: undefined};
 
 const player = new Player(metrics);
 player.onChange((key) => { metrics.playing = key; });
@@ -62,6 +62,7 @@ async function loadStatus() {
   app.setJudgments(status.judgments);
   renderHeads();
   renderBanks();
+  renderTags();
   renderRecent();
   if (status.training && status.training.state === "running") trainer.watch();
   return status;
@@ -78,15 +79,25 @@ function renderHeads(shown) {
 }
 
 function renderBanks() {
-  const box = $("bank-chips");
-  box.replaceChildren(...state.status.banks.map((bank) => {
+  filterChips($("bank-chips"), state.status.banks, "bank", state.banks,
+    "filter the results to the chosen banks (none chosen = all)");
+}
+
+function renderTags() {
+  filterChips($("tag-chips"), state.status.tags || [], "tag", state.tags,
+    "only presets with the chosen tags (from names and, with a text tower, from the sound)");
+}
+
+/** One toggle chip per `{name, count}` item; `chosen` (a Set of names) marks those switched on. */
+function filterChips(box, items, kind, chosen, title) {
+  box.replaceChildren(...items.map((item) => {
     const chip = document.createElement("button");
     chip.className = "chip";
-    chip.dataset.testid = "bank-chip";
-    chip.dataset.bank = bank.name;
-    chip.classList.toggle("on", state.banks.has(bank.name));
-    chip.textContent = `${bank.name} ${bank.count}`;
-    chip.title = "filter the results to the chosen banks (none chosen = all)";
+    chip.dataset.testid = `${kind}-chip`;
+    chip.dataset[kind] = item.name;
+    chip.classList.toggle("on", chosen.has(item.name));
+    chip.textContent = `${item.name} ${item.count}`;
+    chip.title = title;
     return chip;
   }));
 }
@@ -139,6 +150,7 @@ const targetUrl = () => withToken(`/api/audio/target/${encodeURIComponent(state.
 function searchBody(query) {
   const body = {...query, top: TOP, head: state.headChoice};
   if (state.banks.size) body.banks = [...state.banks];
+  if (state.tags.size) body.tags = [...state.tags];
   return body;
 }
 
@@ -148,9 +160,9 @@ async function search(query) {
   state.query = query;
   state.result = result;
   metrics.searches += 1;
-  list.setHits(result.hits, "No presets matched — clear the bank filter or try another target.", keep);
+  list.setHits(result.hits, "No presets matched — clear the bank or tag filter or try another target.", keep);
   const what = result.query.kind === "preset" ? `more like “${result.query.name}”`
-    : result.query.kind === "text" ? `“${result.query.text}”` : result.query.name;
+    : result.query.kind === "text" ? textQueryLabel(result.query) : result.query.name;
   $("ranked-by").textContent = `${what} · ranked by ${result.head ? "head " + result.head
     : (state.status ? state.status.index.embedder.name : "base") + " embedder, no head"}`;
   $("ranked-by").dataset.head = result.head || "";
@@ -161,6 +173,14 @@ async function search(query) {
   mapView.highlight(result.hits.map((hit) => hit.row), result.query.kind === "preset" ? result.query.row : null);
   teacher.reset();
   if (state.tab === "map") showMap();
+}
+
+function textQueryLabel(query) {
+  // A translated query says what was searched for, and which words were not understood.
+  let label = `“${query.text}”`;
+  if (query.searched_for) label += ` (searched for: ${query.searched_for})`;
+  if (query.not_understood) label += ` — not understood: ${query.not_understood.join(", ")}`;
+  return label;
 }
 
 function rerun() {
@@ -349,14 +369,16 @@ function wire() {
     const target = item && state.status.targets.find((t) => t.id === item.dataset.id);
     if (target) app.guard(useTarget(target));
   });
-  $("bank-chips").addEventListener("click", (event) => {
-    const chip = event.target.closest(".chip");
-    if (!chip) return;
-    const bank = chip.dataset.bank;
-    if (!state.banks.delete(bank)) state.banks.add(bank);
-    chip.classList.toggle("on", state.banks.has(bank));
-    app.guard(rerun());
-  });
+  for (const [kind, chosen] of [["bank", state.banks], ["tag", state.tags]]) {
+    $(`${kind}-chips`).addEventListener("click", (event) => {
+      const chip = event.target.closest(".chip");
+      if (!chip) return;
+      const name = chip.dataset[kind];
+      if (!chosen.delete(name)) chosen.add(name);
+      chip.classList.toggle("on", chosen.has(name));
+      app.guard(rerun());
+    });
+  }
   $("head-select").addEventListener("change", (event) => {
     state.headChoice = event.target.value;
     app.guard(rerun());
