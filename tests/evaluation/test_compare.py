@@ -68,7 +68,8 @@ def test_the_better_space_ranks_first_on_the_same_previews(indexes, judged):
 def test_only_previews_in_every_index_are_sampled(library, indexes, tmp_path):
     extra = tmp_path / "more"
     shutil.copytree(library[0], extra / "copies")  # the same content again: sampled once
-    make_tone_library(str(extra / "new"), banks=1, per_bank=2)  # new content, only in the spectral index
+    for k, f0 in enumerate((333.0, 444.0)):  # new content, only in the spectral index
+        write_tone(str(extra / "new" / f"new{k}.wav"), f0, 3 + k)
     build_index([library[0], str(extra)], indexes["spectral"], workers=0)
     comparison = compare_indexes([indexes["spectral"], indexes["noise"]], pairs=[], config=FAST, presets=100)
     assert comparison.sample["previews"] == 8 and comparison.sample["shared_presets"] == 8
