@@ -18,13 +18,14 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from timbre.embedders.base import Embedder, l2_normalize
+from timbre.embedders.base import l2_normalize
 from timbre.devices import resolve_device
 from timbre.embedders.clap_fast import speed_up_audio_tower
 from timbre.embedders.clap_features import LogMel, feature_settings
 from timbre.embedders.clap_text import check_text_tower, first_line, load_tokenizer, token_limit
 from timbre.embedders.hub import hub_snapshot, looks_like_path, weight_files, weights_hash
-from timbre.embedders.windows import WindowSpec, embed_windowed
+from timbre.embedders.windowed import WindowedEmbedder
+from timbre.embedders.windows import WindowSpec
 from timbre.errors import ModelLoadError
 
 #: The better audio model for synth presets; its text tower is collapsed (see clap_text).
@@ -32,7 +33,7 @@ DEFAULT_MODEL = "laion/larger_clap_music"
 SAMPLE_RATE = 48000
 
 
-class ClapEmbedder(Embedder):
+class ClapEmbedder(WindowedEmbedder):
     """CLAP audio/text embedder at 48 kHz; ``dim`` = the checkpoint's projection size (512)."""
 
     name = "clap"
@@ -69,11 +70,6 @@ class ClapEmbedder(Embedder):
         self._weights_hash = weights_hash(weight_files(self.folder))
         self._tokenizer = None
         self._text_checked = False
-
-    def embed_audio(self, batch: Sequence[np.ndarray]) -> np.ndarray:
-        if len(batch) == 0:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return embed_windowed(batch, self.windows, self._embed_windows, self.batch_windows)
 
     def _embed_windows(self, windows: np.ndarray) -> np.ndarray:
         import torch
