@@ -65,3 +65,15 @@ def test_a_head_of_another_embedder_version_is_refused(tiny_bench, tmp_path):
     models = save_identity_head(str(tmp_path / "models"), "mfcc", fingerprint="0123456789abcdef")
     with pytest.raises(HeadError, match="trained on embedder fingerprint 0123456789abcdef"):
         evaluate(tiny_bench, ["mfcc"], heads=["identity"], models_dir=models, out_dir=str(tmp_path / "eval"))
+
+
+def test_thorough_adds_a_row_after_each_system_and_goes_through_the_head(tiny_bench, tmp_path):
+    models = save_identity_head(str(tmp_path / "models"), "spectral")
+    report = evaluate(tiny_bench, ["spectral"], heads=["latest"], models_dir=models, out_dir=str(tmp_path / "eval"),
+                      thorough=True)
+    names = [s.name for s in report.systems]
+    assert names == ["spectral", "spectral+thorough", "spectral+head:identity", "spectral+head:identity+thorough",
+                     "mfcc", "mfcc+thorough"]
+    systems = dict(zip(names, report.systems))
+    assert systems["spectral+head:identity+thorough"].metrics == pytest.approx(systems["spectral+thorough"].metrics)
+    assert "| spectral+thorough |" in report.summary_markdown()

@@ -41,13 +41,15 @@ def eval_command(
                                  help="Augmented clips per sampled preview (--index only) [default: config, 4]"),
     config: Optional[str] = typer.Option(None, "--config", "-c",
                                          help="TOML whose [augment] settings and seed make the clips (--index only)"),
+    thorough: bool = typer.Option(False, "--thorough", help="Also score each system with `timbre search "
+                                                             "--thorough` (--bench only)"),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON"),
 ) -> None:
     """Measure how often each system finds the preset a benchmark target was rendered from (--bench),
     or, on your own index, its own re-pitched and effected previews and your judgments (--index)."""
     own = {"--pairs": pairs, "--presets": presets, "--variants": variants, "--config": config}
     if bench is None:
-        _refuse({"--embedder": embedders, "--out": out, "--top": top}, "--index")
+        _refuse({"--embedder": embedders, "--out": out, "--top": top, "--thorough": thorough or None}, "--index")
         return _own_library(resolve_index(index), pairs, heads, models, presets, variants, config, as_json)
     if index is not None:
         raise TimbreError("--bench and --index are two modes — pass --bench DIR for a rendered benchmark or "
@@ -56,7 +58,7 @@ def eval_command(
     from timbre.evaluation import evaluate
 
     report = evaluate(bench, embedders, heads=heads, models_dir=resolve_models(models) if heads else None,
-                      out_dir=out or DEFAULT_OUT, top=top, progress=progress_bar())
+                      out_dir=out or DEFAULT_OUT, top=top, progress=progress_bar(), thorough=thorough)
     if as_json:
         print_json(report.to_dict())
         return

@@ -19,6 +19,8 @@ def search_command(
     hnsw: bool = typer.Option(False, "--hnsw", help="Approximate HNSW search (fast on big libraries)"),
     head: Optional[str] = typer.Option(None, "--head", help="Trained head: 'latest' or an id"),
     rerank: Optional[int] = typer.Option(None, "--rerank", min=1, help="Rescore the top K with --head"),
+    thorough: bool = typer.Option(False, "--thorough", help="Also compare each note of the target with the "
+                                                             "presets: slower, better on loops of many notes"),
     models: Optional[str] = models_option(),
     device: Optional[str] = device_option(),
     half: Optional[bool] = half_option(),
@@ -37,7 +39,8 @@ def search_command(
         raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--format")
     results = search_library(resolve_index(index), targets or [], texts or [], top=top,
                              method="hnsw" if hnsw else "flat", head_ref=head, models_dir=models,
-                             rerank=rerank, placement=resolve_placement(device, half), tags=tags or [])
+                             rerank=rerank, placement=resolve_placement(device, half), tags=tags or [],
+                             thorough=thorough)
     sys.stdout.write(render_results(results, fmt))
     if fmt == "csv":
         for result in results:

@@ -8,6 +8,7 @@ the exact preset's rank (for MRR) is always known.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
@@ -25,7 +26,7 @@ INDEXES_DIR = "indexes"
 
 def evaluate(bench_dir: str, embedders: Sequence[str] = DEFAULT_EMBEDDERS, *, heads: Sequence[str] = (),
              models_dir: str | None = None, out_dir: str, top: int | None = None,
-             progress: Progress | None = None) -> EvalReport:
+             progress: Progress | None = None, thorough: bool = False) -> EvalReport:
     """Score each embedder (plus the ``mfcc`` baseline, always) and each head on a benchmark.
 
     ``bench_dir`` is a folder from ``timbre.bench.render_benchmark``. Indexes of its previews
@@ -33,7 +34,8 @@ def evaluate(bench_dir: str, embedders: Sequence[str] = DEFAULT_EMBEDDERS, *, he
     ``timbre.heads.registry.load_head(models_dir, ref)``; each adds a row
     ``<embedder>+head:<id>`` searched on the index of the embedder the head was trained on.
     ``top`` limits the hits searched per target (at least 20; MRR then counts a preset
-    ranked lower as 0); None searches the whole library. Writes report.json, report.md and
+    ranked lower as 0); None searches the whole library. ``thorough`` adds a ``+thorough`` row
+    after each system's, searched with ``search_audio(..., thorough=True)``. Writes report.json, report.md and
     recall_at_k.png into ``out_dir``.
     """
     from timbre import __version__
@@ -45,10 +47,11 @@ def evaluate(bench_dir: str, embedders: Sequence[str] = DEFAULT_EMBEDDERS, *, he
     libraries = {name: _index_benchmark(bench, name, out_dir, progress) for name in names}
     head_rows = [(_indexed_embedder_of(head, libraries), head) for head in loaded_heads]
     systems = []
+    modes = (False, True) if thorough else (False,)
     for name, lib in libraries.items():  # each embedder's row, then the rows of its heads
-        systems.append(_evaluate_system(bench, lib, name, None, top, progress))
-        systems += [_evaluate_system(bench, lib, name, head, top, progress)
-                    for embedder, head in head_rows if embedder == name]
+        systems += [_evaluate_system(bench, lib, name, None, top, progress, mode) for mode in modes]
+        systems += [_evaluate_system(bench, lib, name, head, top, progress, mode)
+                    for embedder, head in head_rows if embedder == name for mode in modes]
     report = EvalReport(bench=bench.info(), systems=systems, search_top=top, timbre_version=__version__,
                         date=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     write_report(report, out_dir)
@@ -81,13 +84,16 @@ def _index_benchmark(bench: Benchmark, embedder: str, out_dir: str, progress: Pr
 
 
 def _evaluate_system(bench: Benchmark, lib, embedder: str, head, top: int | None,
-                     progress: Progress) -> SystemResult:
+                     progress: Progress, thorough: bool = False) -> SystemResult:
     from timbre.search import search_audio
 
-    name = embedder if head is None else f"{embedder}+head:{head.id}"
+    name = (embedder if head is None else f"{embedder}+head:{head.id}") + ("+thorough" if thorough else "")
     progress.note(f"{name}: searching {len(bench.targets)} targets")
     depth = len(lib) if top is None else max(top, scoring.CURVE_MAX_K)
-    results = search_audio(lib, [t.path for t in bench.targets], top=depth, head=head, progress=progress)
+    started = time.perf_counter()
+    results = search_audio(lib, [t.path for t in bench.targets], top=depth, head=head, progress=progress,
+                           thorough=thorough)
+    progress.note(f"{name}: {(time.perf_counter() - started) / max(1, len(bench.targets)):.3f} s per target")
     scores = score_results(bench, results)
     failed = sum(1 for result in results if result.error)
     if failed:

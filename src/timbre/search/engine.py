@@ -3,6 +3,7 @@
 Many targets share one model load and one faiss index. With a projection head the library
 and queries are compared in the head's space (the projected library is cached per index
 state); with ``rerank=K`` the base space picks K candidates and the head reorders them.
+With ``thorough=True`` the target's notes (:mod:`timbre.search.notes`) rescore the top candidates.
 
 Bad targets: when some of several targets cannot be decoded, the others are still answered
 and the bad ones come back with ``SearchResult.error`` set; when every target fails, the
@@ -22,21 +23,30 @@ from timbre.progress import ensure_progress
 from timbre.search import ranking
 from timbre.search.results import Hit, SearchResult
 
+THOROUGH_CANDIDATES = 200  # rows of the whole-target ranking that --thorough reorders
+WHOLE_WEIGHT = 0.5  # --thorough: weight of the whole-target cosine (not tuned: equal shares) ...
+NOTE_WEIGHT = 0.5  # ... and of the mean cosine of the target's notes with the preset
+
 
 def search_audio(index, targets: list[str], *, top: int = 10, method: str = "flat", head=None,
                  rerank: int | None = None, progress=None, ef_search: int = ranking.HNSW_EF_SEARCH,
-                 raise_if_all_fail: bool = True, keep: np.ndarray | None = None) -> list[SearchResult]:
+                 raise_if_all_fail: bool = True, keep: np.ndarray | None = None,
+                 thorough: bool = False) -> list[SearchResult]:
     """Rank the library against each audio file in ``targets`` (one result per target, in order).
 
     ``index`` is a path or an open ``LibraryIndex``; ``method`` is "flat" (exact) or "hnsw";
-    ``keep`` (one bool per row) limits the hits to those rows (e.g. a tag filter)."""
+    ``keep`` (one bool per row) limits the hits to those rows (e.g. a tag filter). ``thorough``
+    also compares the target's notes with the presets (:func:`rank_rows_thorough`): slower, for
+    loops of many notes."""
     lib = _as_library(index)
     model = lib.load_embedder()
-    queries, failures = embed_files(model, targets, ensure_progress(progress))
+    progress = ensure_progress(progress)
+    queries, failures = embed_files(model, targets, progress)
     if failures and len(failures) == len(targets) and raise_if_all_fail:
         raise next(iter(failures.values()))
     ok = [t for t in targets if t not in failures]
-    ranked = iter(_ranked_hits(lib, queries, top, method, head, rerank, ef_search, keep) if ok else [])
+    notes = embed_target_notes(model, ok, progress) if thorough and ok else None
+    ranked = iter(_ranked_hits(lib, queries, top, method, head, rerank, ef_search, keep, notes) if ok else [])
     return [SearchResult(t, error=str(failures[t])) if t in failures else SearchResult(t, next(ranked))
             for t in targets]
 
@@ -108,12 +118,31 @@ def embed_files(model, targets: list[str], progress) -> tuple[np.ndarray, dict[s
     return (np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32)), failures
 
 
+def embed_target_notes(model, targets: list[str], progress) -> list[np.ndarray]:
+    """Base-space vectors of the note events of each (decodable) target, in order."""
+    from timbre.audio import load_audio
+    from timbre.search.notes import embed_notes
+
+    progress.start(len(targets), "embedding notes", "file")
+    notes = []
+    for target in targets:
+        notes.append(embed_notes(model, load_audio(target, model.sample_rate)))
+        progress.advance(1)
+    progress.close()
+    return notes
+
+
 def _ranked_hits(lib, queries: np.ndarray, top: int, method: str, head, rerank: int | None,
-                 ef_search: int, keep: np.ndarray | None = None) -> list[list[Hit]]:
+                 ef_search: int, keep: np.ndarray | None = None, notes: list[np.ndarray] | None = None
+                 ) -> list[list[Hit]]:
     if len(lib) == 0 or top <= 0:
         return [[] for _ in range(len(queries))]
     depth = top if keep is None else len(lib)  # a filter may leave out any of the nearest rows
-    scores, ids = rank_rows(lib, queries, depth, method=method, head=head, rerank=rerank, ef_search=ef_search)
+    if notes is None:
+        scores, ids = rank_rows(lib, queries, depth, method=method, head=head, rerank=rerank, ef_search=ef_search)
+    else:
+        scores, ids = rank_rows_thorough(lib, queries, notes, depth, method=method, head=head, rerank=rerank,
+                                         ef_search=ef_search)
     if keep is None:
         return [hits_from_rows(lib, row_scores, row_ids) for row_scores, row_ids in zip(scores, ids)]
     kept = [(ids_ >= 0) & keep[np.maximum(ids_, 0)] for ids_ in ids]
@@ -130,13 +159,42 @@ def rank_rows(lib, queries: np.ndarray, top: int, *, method: str = "flat", head=
     queries = np.ascontiguousarray(queries, dtype=np.float32)
     if head is None:
         return _nearest(lib, "base", lib.vectors, queries, top, method, ef_search)
-    _check_head(lib, head)
-    projected = lib.cached_array(f"head-{head.id}", lambda: project_checked(head, lib.vectors))
+    projected = _head_library(lib, head)
     projected_queries = project_checked(head, queries)
     if not rerank:
         return _nearest(lib, f"head-{head.id}", projected, projected_queries, top, method, ef_search)
     _, candidates = _nearest(lib, "base", lib.vectors, queries, max(rerank, top), method, ef_search)
     return _rescore(projected, projected_queries, candidates, top)
+
+
+def rank_rows_thorough(lib, queries: np.ndarray, notes: list[np.ndarray], top: int, *,
+                       candidates: int = THOROUGH_CANDIDATES, method: str = "flat", head=None,
+                       rerank: int | None = None, ef_search: int = ranking.HNSW_EF_SEARCH):
+    """Like :func:`rank_rows`, with the first ``candidates`` rows of its ranking reordered by
+    WHOLE_WEIGHT x the whole-target cosine + NOTE_WEIGHT x the mean cosine of the target's notes
+    (``notes[i]``: base-space vectors of query i's note events) with the row, in the same space
+    as the ranking (the head's, with ``head``). Rows past the candidates keep their order after
+    them; a query without notes keeps its ranking."""
+    scores, ids = rank_rows(lib, queries, max(top, candidates), method=method, head=head, rerank=rerank,
+                            ef_search=ef_search)
+    library = lib.vectors if head is None else _head_library(lib, head)
+    for i, note_vectors in enumerate(notes):
+        if len(note_vectors) == 0:
+            continue
+        if head is not None:
+            note_vectors = project_checked(head, note_vectors)
+        rows = ids[i, :candidates]
+        rows = rows[rows >= 0]
+        mixed = WHOLE_WEIGHT * scores[i, : len(rows)] + NOTE_WEIGHT * (library[rows] @ note_vectors.T).mean(axis=1)
+        order = np.argsort(-mixed, kind="stable")
+        scores[i, : len(rows)], ids[i, : len(rows)] = mixed[order], rows[order]
+    return scores[:, :top], ids[:, :top]
+
+
+def _head_library(lib, head) -> np.ndarray:
+    """The library projected by ``head`` (cached per index state)."""
+    _check_head(lib, head)
+    return lib.cached_array(f"head-{head.id}", lambda: project_checked(head, lib.vectors))
 
 
 def _nearest(lib, key: str, library: np.ndarray, queries: np.ndarray, k: int, method: str, ef_search: int):

@@ -12,14 +12,15 @@ from timbre.search.results import SearchResult
 def search_library(index_path: str, targets: list[str], texts: list[str] = (), *, top: int = 10,
                    method: str = "flat", head_ref: str | None = None, models_dir: str | None = None,
                    rerank: int | None = None, progress=None, placement=None,
-                   tags: list[str] = ()) -> list[SearchResult]:
+                   tags: list[str] = (), thorough: bool = False) -> list[SearchResult]:
     """Results for the audio ``targets`` then the ``texts``, against one opened index.
 
     ``head_ref`` names a trained head in ``models_dir`` ("latest" or an id). Every target that
     fails comes back with its ``error`` (none is raised); audio results carry a ``hint`` when
     the target is very short or near silent. ``placement`` (``timbre.devices.Placement``, default
     ``auto``) is where the embedder and the head run. ``tags`` keeps only presets carrying any of
-    them (:mod:`timbre.tags`)."""
+    them (:mod:`timbre.tags`). ``thorough`` also compares the audio targets' notes with the presets
+    (slower; text queries are unaffected)."""
     from timbre.index import open_index
 
     if not targets and not texts:
@@ -36,7 +37,7 @@ def search_library(index_path: str, targets: list[str], texts: list[str] = (), *
     results: list[SearchResult] = []
     if targets:
         found = search_audio(lib, list(targets), top=top, method=method, head=head, rerank=rerank,
-                             progress=progress, raise_if_all_fail=False, keep=keep)
+                             progress=progress, raise_if_all_fail=False, keep=keep, thorough=thorough)
         results += [r if r.error else dataclasses.replace(r, hint=target_hint(r.target)) for r in found]
     if texts:
         results += search_text(lib, list(texts), top=top, method=method, head=head, rerank=rerank, keep=keep)
