@@ -46,7 +46,8 @@ def search_audio(index, targets: list[str], *, top: int = 10, method: str = "fla
         raise next(iter(failures.values()))
     ok = [t for t in targets if t not in failures]
     notes = embed_target_notes(model, ok, progress) if thorough and ok else None
-    ranked = iter(_ranked_hits(lib, queries, top, method, head, rerank, ef_search, keep, notes) if ok else [])
+    ranked = iter(ranked_hits(lib, queries, top, method=method, head=head, rerank=rerank, ef_search=ef_search,
+                               keep=keep, notes=notes) if ok else [])
     return [SearchResult(t, error=str(failures[t])) if t in failures else SearchResult(t, next(ranked))
             for t in targets]
 
@@ -67,7 +68,8 @@ def search_text(index, texts: list[str], *, top: int = 10, method: str = "flat",
     translations = [translate_query(text) for text in texts]  # Japanese → English, for English-only towers
     usable = [t.english for t in translations if t.english]
     queries = np.asarray(model.embed_text(usable), dtype=np.float32) if usable else None
-    ranked = iter(_ranked_hits(lib, queries, top, method, head, rerank, ef_search, keep) if usable else [])
+    ranked = iter(ranked_hits(lib, queries, top, method=method, head=head, rerank=rerank, ef_search=ef_search,
+                               keep=keep) if usable else [])
     return [text_result(t, next(ranked) if t.english else []) for t in translations]
 
 
@@ -132,12 +134,15 @@ def embed_target_notes(model, targets: list[str], progress) -> list[np.ndarray]:
     return notes
 
 
-def _ranked_hits(lib, queries: np.ndarray, top: int, method: str, head, rerank: int | None,
-                 ef_search: int, keep: np.ndarray | None = None, notes: list[np.ndarray] | None = None
-                 ) -> list[list[Hit]]:
+def ranked_hits(lib, queries: np.ndarray, top: int, *, method: str = "flat", head=None, rerank: int | None = None,
+                ef_search: int = ranking.HNSW_EF_SEARCH, keep: np.ndarray | None = None,
+                notes: list[np.ndarray] | None = None) -> list[list[Hit]]:
+    """The ``top`` hits of each base-space query (see :func:`rank_rows`); ``keep`` (one bool per row)
+    leaves out the other rows, ``notes`` reranks by the target's notes (:func:`rank_rows_thorough`)."""
     if len(lib) == 0 or top <= 0:
         return [[] for _ in range(len(queries))]
-    depth = top if keep is None else len(lib)  # a filter may leave out any of the nearest rows
+    # a filter can drop at most the rows it excludes from the nearest ones
+    depth = top if keep is None else min(len(lib), top + int(np.count_nonzero(~keep)))
     if notes is None:
         scores, ids = rank_rows(lib, queries, depth, method=method, head=head, rerank=rerank, ef_search=ef_search)
     else:

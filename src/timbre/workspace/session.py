@@ -113,22 +113,18 @@ class Workspace:
         (both given: presets passing both). Returns the page's result dict."""
         import time
 
-        from timbre.search.engine import hits_from_rows, rank_rows
+        from timbre.search.engine import ranked_hits
 
         started = time.perf_counter()
         query, vector, hint = self._query(target, preset, text)
         head_obj = self._head(head)
         top = max(1, min(int(top), MAX_TOP))
-        wanted = self._filter_mask(banks, tags)
-        depth = len(self.lib) if wanted is not None else top + (preset is not None)  # room for the preset itself
+        keep = self._filter_mask(banks, tags)
+        if preset is not None:  # "more like this" leaves the preset itself out
+            keep = np.ones(len(self.lib), bool) if keep is None else keep.copy()
+            keep[preset] = False
         with self._compute:
-            scores, ids = rank_rows(self.lib, vector[None, :], min(depth, len(self.lib)), head=head_obj)
-        keep = ids[0] >= 0
-        if wanted is not None:
-            keep &= wanted[np.maximum(ids[0], 0)]
-        if preset is not None:
-            keep &= ids[0] != preset
-        hits = hits_from_rows(self.lib, scores[0][keep][:top], ids[0][keep][:top])
+            [hits] = ranked_hits(self.lib, vector[None, :], top, head=head_obj, keep=keep)
         marks = self._marks(target) if target else {}
         return {"query": query, "head": getattr(head_obj, "id", None), "hint": hint,
                 "hits": [self._hit_dict(h, marks) for h in hits],
