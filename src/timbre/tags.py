@@ -122,6 +122,12 @@ def audio_tags(scores: np.ndarray) -> list[dict[str, float]]:
 def library_tags(lib) -> list[dict[str, Any]]:
     """Per row of ``lib``: ``{"tags": [...], "name": [...], "audio": {tag: cosine}}``, cached per
     index state. Audio tags need a text tower; without one (or without its weights) only names count."""
+    return _cached_tags(lib)["rows"]
+
+
+def _cached_tags(lib) -> dict[str, Any]:
+    """``{"rows": ..., "audio": whether a text tower scored them}`` from the cache, else computed
+    (the embedder is loaded only then, so `timbre info` on a tagged index loads no model)."""
     from timbre.index.store import atomic_write_bytes
 
     try:
@@ -131,16 +137,18 @@ def library_tags(lib) -> list[dict[str, Any]]:
     if path is not None:
         try:
             with open(path, encoding="utf-8") as fh:
-                return json.load(fh)["rows"]
-        except (OSError, ValueError, KeyError):
+                cached = json.load(fh)
+            if isinstance(cached.get("rows"), list) and isinstance(cached.get("audio"), bool):
+                return cached
+        except (OSError, ValueError, AttributeError):
             pass
-    rows = _compute(lib)
+    cached = _compute(lib)
     if path is not None:
         try:
-            atomic_write_bytes(path, json.dumps({"rows": rows}, ensure_ascii=False).encode())
+            atomic_write_bytes(path, json.dumps(cached, ensure_ascii=False).encode())
         except OSError:
             pass
-    return rows
+    return cached
 
 
 def _rules_key() -> str:
@@ -151,7 +159,7 @@ def _rules_key() -> str:
     return hashlib.sha256(rules.encode()).hexdigest()[:12]
 
 
-def _compute(lib) -> list[dict[str, Any]]:
+def _compute(lib) -> dict[str, Any]:
     model = lib.load_embedder()
     audio = (audio_tags(audio_scores(lib.vectors, model)) if model.supports_text and len(lib)
              else [{} for _ in lib.records])
@@ -159,7 +167,7 @@ def _compute(lib) -> list[dict[str, Any]]:
     for record, heard in zip(lib.records, audio):
         named = name_tags(record.get("name", ""), record.get("folder", ""))
         rows.append({"tags": sorted(set(named) | set(heard)), "name": named, "audio": heard})
-    return rows
+    return {"rows": rows, "audio": bool(model.supports_text)}
 
 
 def tag_counts(rows: Sequence[dict[str, Any]]) -> dict[str, int]:
@@ -182,6 +190,6 @@ def tag_mask(lib, tags: Sequence[str]) -> np.ndarray:
 
 def describe_tags(lib) -> dict[str, Any]:
     """What ``timbre info`` shows: tag counts and whether audio (zero-shot) tags were possible."""
-    model = lib.load_embedder()
-    source = "names and audio" if model.supports_text else "names only (the embedder has no text tower)"
-    return {"counts": tag_counts(library_tags(lib)), "source": source}
+    cached = _cached_tags(lib)
+    source = "names and audio" if cached["audio"] else "names only (the embedder has no text tower)"
+    return {"counts": tag_counts(cached["rows"]), "source": source}

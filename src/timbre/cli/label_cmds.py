@@ -34,7 +34,7 @@ def push(more_targets: Optional[List[str]] = typer.Argument(None, metavar="TARGE
          as_json: bool = _json_option()) -> None:
     """Pick new questions from the index and send them to Label Studio."""
     from timbre.labeling import push_tasks
-    from timbre.labeling.pull import default_pairs_file
+    from timbre.heads.pairs import default_pairs_file
 
     all_targets = [*(targets or []), *(more_targets or [])] or None
     strategy = strategy or ("queries" if all_targets else "diverse")
@@ -58,7 +58,7 @@ def pull(out: Optional[str] = typer.Option(None, "--out", help="Pair file [defau
          index: Optional[str] = index_option(), as_json: bool = _json_option()) -> None:
     """Append the new judgments (pairs and triplets) to the pair file (pulling twice adds nothing)."""
     from timbre.labeling import pull_annotations
-    from timbre.labeling.pull import default_pairs_file
+    from timbre.heads.pairs import default_pairs_file
 
     report = pull_annotations(resolve_index(index), out or default_pairs_file(), project=project)
     if as_json:

@@ -103,7 +103,8 @@ def _embed_measured(lib, settings: dict, seed: int, progress: Progress | None, r
         return embed_augmentations(lib, settings, seed, progress, rows=rows)
     spread = np.linspace(WARMUP_PRESETS, len(rows) - 1, MEASURED_PRESETS).round().astype(int)
     warm, timed = rows[:WARMUP_PRESETS], [rows[i] for i in spread]
-    rest = [row for row in rows[WARMUP_PRESETS:] if row not in set(timed)]
+    timed_rows = set(timed)
+    rest = [row for row in rows[WARMUP_PRESETS:] if row not in timed_rows]
     lib.load_embedder()  # loading the model is not embedding cost
     done = {"warm": embed_augmentations(lib, settings, seed, rows=warm)}
     started = time.perf_counter()

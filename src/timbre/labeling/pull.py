@@ -13,8 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass, field
 
-# default_pairs_file now lives with the pair format; re-exported for callers that import it from here
-from timbre.heads.pairs import append_pairs, default_pairs_file, remove_pairs, validate_record  # noqa: F401
+from timbre.heads.pairs import append_pairs, remove_pairs, validate_record
 from timbre.labeling.client import connect
 from timbre.labeling.interface import SKIP, read_answer
 from timbre.labeling.project import projects_to_read
