@@ -20,7 +20,8 @@ def search_command(
     head: Optional[str] = typer.Option(None, "--head", help="Trained head: 'latest' or an id"),
     rerank: Optional[int] = typer.Option(None, "--rerank", min=1, help="Rescore the top K with --head"),
     thorough: bool = typer.Option(False, "--thorough", help="Also compare each note of the target with the "
-                                                             "presets: about 2.5x slower; on the benchmark it did not beat the default yet"),
+                                                             "presets: about 2.5x slower; on the benchmark "
+                                                             "it did not beat the default yet"),
     models: Optional[str] = models_option(),
     device: Optional[str] = device_option(),
     half: Optional[bool] = half_option(),
