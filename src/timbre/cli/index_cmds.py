@@ -19,6 +19,10 @@ def index_command(
     workers: Optional[int] = typer.Option(None, "--workers", "-w", min=0, help="Decode processes [default: cores]"),
     device: Optional[str] = device_option(),
     half: Optional[bool] = half_option(),
+    views: Optional[str] = typer.Option(
+        None, "--views", help="Pitch views of each preview, in semitones: e.g. -12,-7,-5,0,5,7,12, 'default' "
+        "(that list) or 'none'. Search scores a preset by its view nearest the target "
+        "[default: keep the index's; a new index gets 'default']"),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON"),
 ) -> None:
     """Index (or update) the presets under DIR...; unchanged files are not re-read."""
@@ -28,15 +32,29 @@ def index_command(
     choice = embedder_choice(embedder, model)
     report = build_index(dirs, resolve_index(index), choice.name if choice else None,
                          choice.options if choice else None, workers=workers,
-                         progress=None if as_json else progress_bar(), placement=resolve_placement(device, half))
+                         progress=None if as_json else progress_bar(), placement=resolve_placement(device, half),
+                         views=_views(views))
     if as_json:
         print_json(report.to_dict())
         return
     typer.echo(f"{report.total} files indexed: {report.added} added, {report.updated} updated, "
                f"{report.removed} removed, {report.unchanged} unchanged, {len(report.skipped)} skipped"
-               + (f" ({report.reused} stored vectors reused: same content)" if report.reused else ""))
+               + (f" ({report.reused} stored vectors reused: same content)" if report.reused else "")
+               + (f"; pitch views computed for {report.views}" if report.views else ""))
     for skipped in sorted(report.skipped, key=lambda s: s.path):
         typer.echo(f"  skipped {skipped.path}: {skipped.detail} [{skipped.reason}]")
+
+
+def _views(text: str | None) -> tuple[int, ...] | None:
+    from timbre.errors import TimbreError
+    from timbre.index.views import parse_semitones
+
+    if text is None:
+        return None
+    try:
+        return parse_semitones(text)
+    except ValueError as exc:
+        raise TimbreError(str(exc)) from None
 
 
 def info_command(

@@ -197,7 +197,7 @@ def _score(library: np.ndarray, table: np.ndarray, views: np.ndarray, owner: np.
 
 def _head_system(lib, head, table, views, owner, judgments, folds, base) -> OwnSystem:
     """A head's row: both measures in its space, and on the presets it held out (with the base's)."""
-    from timbre.search.engine import project_checked
+    from timbre.search.space import project_checked
 
     projected, projected_views = project_checked(head, table), project_checked(head, views)
     retrieval, judged = _score(projected[: len(lib)], projected, projected_views, owner, judgments, folds)

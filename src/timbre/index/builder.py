@@ -17,6 +17,7 @@ import os
 import shutil
 import time
 from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any, Iterator
 
 import numpy as np
@@ -39,7 +40,8 @@ COMPACT_SHARDS = 8
 
 def build_index(dirs: list[str], index_path: str, embedder: str | None = None,
                 embedder_options: dict | None = None, *, workers: int | None = None,
-                progress=None, placement: Placement | None = None) -> IndexReport:
+                progress=None, placement: Placement | None = None,
+                views: Sequence[int] | None = None) -> IndexReport:
     """Index every audio file under ``dirs`` into ``index_path`` (created if missing).
 
     An existing index keeps its embedder; naming another raises ``EmbedderMismatchError``.
@@ -48,7 +50,11 @@ def build_index(dirs: list[str], index_path: str, embedder: str | None = None,
     in this process). ``placement`` says where a torch embedder runs (default: ``auto``). Raises ``IndexLockedError`` while another process writes the index, and
     ``IndexWriteError`` (one line) when the index folder cannot be written (read-only, full
     disk): committed rows stay intact. A run that fails before its first commit leaves no
-    new index folder behind."""
+    new index folder behind.
+
+    ``views`` are the pitch views' shifts in semitones (:mod:`timbre.index.views`; ``()`` for
+    none); ``None`` keeps the index's (a new index gets ``DEFAULT_SEMITONES``). The views of new
+    previews are computed after their rows are committed (``report.views``)."""
     progress = ensure_progress(progress)
     roots = resolve_roots(dirs)
     index_path = os.path.abspath(index_path)
@@ -57,8 +63,10 @@ def build_index(dirs: list[str], index_path: str, embedder: str | None = None,
         os.makedirs(os.path.join(index_path, store.SHARDS_DIR), exist_ok=True)
         with store.WriterLock(index_path):
             try:
-                return _update(roots, index_path, embedder, embedder_options, workers, progress,
-                               placement or Placement())
+                report, model = _update(roots, index_path, embedder, embedder_options, workers, progress,
+                                        placement or Placement())
+                report.views = _complete_views(index_path, views, model, progress)
+                return report
             except BaseException:
                 if new_top and not os.path.exists(os.path.join(index_path, store.MANIFEST_FILE)):
                     shutil.rmtree(new_top, ignore_errors=True)  # still under our lock: nobody else wrote
@@ -66,7 +74,7 @@ def build_index(dirs: list[str], index_path: str, embedder: str | None = None,
 
 
 def _update(roots: list[str], index_path: str, embedder: str | None, embedder_options: dict | None,
-            workers: int | None, progress, placement: Placement) -> IndexReport:
+            workers: int | None, progress, placement: Placement) -> tuple[IndexReport, Any]:
     model, spec = _resolve_embedder(index_path, embedder, embedder_options, placement)
     manifest = store.read_manifest(index_path)
     store.clean_leftovers(index_path, manifest["shards"])
@@ -85,7 +93,22 @@ def _update(roots: list[str], index_path: str, embedder: str | None, embedder_op
     report.removed += len(changed - renewed)  # changed files that are bad now lose their row
     writer.finish(plan.drop_paths | (changed - renewed), superseded=len(renewed))
     report.total = writer.row_count
-    return report
+    return report, model
+
+
+def _complete_views(index_path: str, views: Sequence[int] | None, model, progress) -> int:
+    """Record the index's view shifts (when ``views`` is given or the index is new) and compute
+    the views its previews lack; returns how many previews got views."""
+    from timbre.index.library import open_index
+    from timbre.index.views import complete_views, view_semitones
+
+    config = store.read_config(index_path)
+    if views is not None and tuple(views) != tuple((config.get("views") or {}).get("semitones", ())):
+        config["views"] = {"semitones": [int(s) for s in views]}
+        store.atomic_write_json(os.path.join(index_path, store.CONFIG_FILE), config)
+    lib = open_index(index_path)
+    lib.use_embedder(model)
+    return complete_views(lib, view_semitones(lib), progress)
 
 
 def _topmost_missing(path: str) -> str | None:
@@ -139,7 +162,9 @@ def _resolve_embedder(index_path: str, name: str | None, options: dict | None,
             stored.get("options", {}), stored["fingerprint"], stored["dim"]):
         raise _mismatch(index_path, stored, f"{name} {spec['options'] or ''}(fingerprint {spec['fingerprint']})")
     if stored is None:
-        store.write_config(index_path, spec)
+        from timbre.index.views import DEFAULT_SEMITONES
+
+        store.write_config(index_path, spec, {"semitones": list(DEFAULT_SEMITONES)})
     return model, spec
 
 

@@ -34,6 +34,7 @@ class LibraryIndex:
             {"path": s["path"], "reason": s["reason"], "detail": s["detail"]} for s in manifest["skipped"]]
         self.state_id = store.state_id(manifest)
         self._embedder = None
+        self._memo: dict[Any, Any] = {}
 
     @property
     def paths(self) -> list[str]:
@@ -60,6 +61,13 @@ class LibraryIndex:
             self._embedder = model
         return self._embedder
 
+    def use_embedder(self, model) -> None:
+        """Use an already loaded ``model`` (it must have the index's fingerprint) instead of loading it."""
+        if model.fingerprint() != self.embedder_spec["fingerprint"]:
+            raise EmbedderMismatchError(f"index {self.path}: embedder fingerprint {model.fingerprint()} is not the "
+                                        f"index's {self.embedder_spec['fingerprint']}")
+        self._embedder = model
+
     def cache_dir(self) -> str:
         return os.path.join(self.path, store.CACHE_DIR)
 
@@ -76,6 +84,12 @@ class LibraryIndex:
                 except OSError:
                     pass
         return os.path.join(folder, current)
+
+    def memoized(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()`` kept in memory for the life of this ``LibraryIndex`` (one state)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def cached_array(self, key: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
         """``compute()`` cached in ``<index>/cache/`` under ``key`` + ``state_id``.

@@ -23,7 +23,8 @@ class IndexReport:
     """Counts of one ``build_index`` run; ``total`` is the number of indexed files after it.
 
     ``reused``: added or updated files whose content was already indexed (touched, moved,
-    renamed, copied): their stored vector was reused instead of decoding them again."""
+    renamed, copied): their stored vector was reused instead of decoding them again.
+    ``views``: previews whose pitch views were computed in this run (:mod:`timbre.index.views`)."""
 
     added: int = 0
     updated: int = 0
@@ -32,6 +33,7 @@ class IndexReport:
     reused: int = 0
     skipped: list[SkippedFile] = field(default_factory=list)
     total: int = 0
+    views: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (``skipped`` as a list of dicts sorted by path)."""

@@ -114,11 +114,13 @@ def read_config(index_path: str) -> dict[str, Any]:
     return config
 
 
-def write_config(index_path: str, embedder_spec: dict[str, Any]) -> dict[str, Any]:
-    """Create ``index.json`` for a new index."""
+def write_config(index_path: str, embedder_spec: dict[str, Any],
+                 views: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Create ``index.json`` for a new index (``views``: its pitch views, :mod:`timbre.index.views`)."""
     config = {
         "format_version": FORMAT_VERSION,
         "embedder": embedder_spec,
+        **({"views": views} if views else {}),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     atomic_write_json(os.path.join(index_path, CONFIG_FILE), config)

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from timbre.errors import AudioError, HeadError, TimbreError
+from timbre.errors import AudioError, TimbreError
 from timbre.progress import ensure_progress
 from timbre.search import ranking
 from timbre.search.results import Hit, SearchResult
+from timbre.search.space import best_view_scores, library_space, nearest_rows, project_checked
 
 THOROUGH_CANDIDATES = 200  # rows of the whole-target ranking that --thorough reorders
 WHOLE_WEIGHT = 0.5  # --thorough: weight of the whole-target cosine (not tuned: equal shares) ...
@@ -158,17 +159,20 @@ def rank_rows(lib, queries: np.ndarray, top: int, *, method: str = "flat", head=
               ef_search: int = ranking.HNSW_EF_SEARCH) -> tuple[np.ndarray, np.ndarray]:
     """``(scores, row ids)``, each ``(len(queries), top)``, of the library rows nearest to base-space
     ``queries``; with ``head`` compared in its space (or, with ``rerank=K``, K base candidates rescored).
-    Missing hits have id -1. The one ranking routine behind every search (CLI, app, eval)."""
+    A preset with pitch views (:mod:`timbre.index.views`) scores by its best view. Missing hits have
+    id -1. The one ranking routine behind every search (CLI, app, eval)."""
     if method not in ("flat", "hnsw"):
         raise TimbreError(f"unknown search method '{method}'; use 'flat' (exact) or 'hnsw' (fast)")
     queries = np.ascontiguousarray(queries, dtype=np.float32)
     if head is None:
-        return _nearest(lib, "base", lib.vectors, queries, top, method, ef_search)
-    projected = _head_library(lib, head)
+        key, base = library_space(lib)
+        return nearest_rows(lib, key, base, queries, top, method, ef_search)
+    key, projected = library_space(lib, head)
     projected_queries = project_checked(head, queries)
     if not rerank:
-        return _nearest(lib, f"head-{head.id}", projected, projected_queries, top, method, ef_search)
-    _, candidates = _nearest(lib, "base", lib.vectors, queries, max(rerank, top), method, ef_search)
+        return nearest_rows(lib, key, projected, projected_queries, top, method, ef_search)
+    base_key, base = library_space(lib)
+    _, candidates = nearest_rows(lib, base_key, base, queries, max(rerank, top), method, ef_search)
     return _rescore(projected, projected_queries, candidates, top)
 
 
@@ -176,13 +180,13 @@ def rank_rows_thorough(lib, queries: np.ndarray, notes: list[np.ndarray], top: i
                        candidates: int = THOROUGH_CANDIDATES, method: str = "flat", head=None,
                        rerank: int | None = None, ef_search: int = ranking.HNSW_EF_SEARCH):
     """Like :func:`rank_rows`, with the first ``candidates`` rows of its ranking reordered by
-    WHOLE_WEIGHT x the whole-target cosine + NOTE_WEIGHT x the mean cosine of the target's notes
-    (``notes[i]``: base-space vectors of query i's note events) with the row, in the same space
-    as the ranking (the head's, with ``head``). Rows past the candidates keep their order after
-    them; a query without notes keeps its ranking."""
+    WHOLE_WEIGHT x the whole-target cosine + NOTE_WEIGHT x the mean, over the target's notes
+    (``notes[i]``: base-space vectors of query i's note events), of each note's best-view cosine
+    with the row, in the same space as the ranking (the head's, with ``head``). Rows past the
+    candidates keep their order after them; a query without notes keeps its ranking."""
     scores, ids = rank_rows(lib, queries, max(top, candidates), method=method, head=head, rerank=rerank,
                             ef_search=ef_search)
-    library = lib.vectors if head is None else _head_library(lib, head)
+    _, library = library_space(lib, head)
     for i, note_vectors in enumerate(notes):
         if len(note_vectors) == 0:
             continue
@@ -190,55 +194,24 @@ def rank_rows_thorough(lib, queries: np.ndarray, notes: list[np.ndarray], top: i
             note_vectors = project_checked(head, note_vectors)
         rows = ids[i, :candidates]
         rows = rows[rows >= 0]
-        mixed = WHOLE_WEIGHT * scores[i, : len(rows)] + NOTE_WEIGHT * (library[rows] @ note_vectors.T).mean(axis=1)
+        note_scores = best_view_scores(library, rows, note_vectors).mean(axis=1)
+        mixed = WHOLE_WEIGHT * scores[i, : len(rows)] + NOTE_WEIGHT * note_scores
         order = np.argsort(-mixed, kind="stable")
         scores[i, : len(rows)], ids[i, : len(rows)] = mixed[order], rows[order]
     return scores[:, :top], ids[:, :top]
 
 
-def _head_library(lib, head) -> np.ndarray:
-    """The library projected by ``head`` (cached per index state)."""
-    _check_head(lib, head)
-    return lib.cached_array(f"head-{head.id}", lambda: project_checked(head, lib.vectors))
-
-
-def _nearest(lib, key: str, library: np.ndarray, queries: np.ndarray, k: int, method: str, ef_search: int):
-    if method == "hnsw":
-        graph = ranking.load_or_build_hnsw(lib, key, library)
-        return ranking.hnsw_search(graph, queries, k, ef_search)
-    return ranking.flat_search(library, queries, k)
-
-
 def _rescore(library: np.ndarray, queries: np.ndarray, candidates: np.ndarray, top: int):
-    """Reorder each query's candidate rows by cosine in the head space; pads with -1."""
+    """Reorder each query's candidate rows by best-view cosine in the head space; pads with -1."""
     scores = np.full((len(queries), top), -np.inf, np.float32)
     ids = np.full((len(queries), top), -1, np.int64)
     for i, row in enumerate(candidates):
         row = row[row >= 0]
-        row_scores = library[row] @ queries[i]
+        row_scores = best_view_scores(library, row, queries[i:i + 1])[:, 0]
         order = np.argsort(-row_scores, kind="stable")[:top]
         scores[i, : len(order)] = row_scores[order]
         ids[i, : len(order)] = row[order]
     return scores, ids
-
-
-def _check_head(lib, head) -> None:
-    expected = lib.embedder_spec["fingerprint"]
-    if head.embedder_fingerprint != expected:
-        raise HeadError(
-            f"head {head.id} was trained on embedder fingerprint {head.embedder_fingerprint} but index "
-            f"{lib.path} has {expected}; use a head trained on this index's embedder")
-
-
-def project_checked(head, vectors: np.ndarray) -> np.ndarray:
-    """``vectors`` through ``head``; ``HeadError`` when finite inputs come out NaN or inf."""
-    vectors = np.asarray(vectors, np.float32)
-    projected = np.ascontiguousarray(head.project(vectors), dtype=np.float32)
-    broken = ~np.isfinite(projected).all(axis=1) & np.isfinite(vectors).all(axis=1)
-    if broken.any():
-        raise HeadError(f"head {head.id} turns {int(broken.sum())} vector(s) into NaN or inf, so it cannot rank; "
-                        f"remove it with `timbre heads rm {head.id}` and train again")
-    return projected
 
 
 def hits_from_rows(lib, scores: np.ndarray, ids: np.ndarray) -> list[Hit]:

@@ -1,0 +1,136 @@
+"""Multi-pitch views: each preview as a sampler would play it a few semitones up and down.
+
+A preview is one note at C3; a target plays the preset at other pitches, and every embedder's
+vector moves with pitch. So each preview is also embedded pitch-shifted by resampling (speed and
+pitch together, as a sampler plays a one-shot) to each of the index's ``views.semitones``
+(index.json; ``DEFAULT_SEMITONES`` for new indexes), and search scores a preset by its
+best-matching view (:mod:`timbre.search.engine`). Search still returns presets, never views.
+
+Views belong to their preview by content hash and are stored in the index's cache folder a
+part at a time (:class:`timbre.index.content_rows.ContentRows`): ``timbre index`` completes them
+after committing its rows, a crash loses at most the part being computed, a moved or touched
+preview keeps its views, and a grown library computes only its new previews. A row whose views
+are not (yet) computed is searched by its own vector, so a search never waits for them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+from timbre.index.content_rows import ContentRows
+from timbre.progress import Progress, ensure_progress
+
+VIEWS_VERSION = 1
+#: Octave, fifth and fourth either side: the intervals a loop most often sits at from C3.
+DEFAULT_SEMITONES = (-12, -7, -5, 0, 5, 7, 12)
+MAX_SEMITONES = 24
+PART_PRESETS = 64  # previews per saved part: what a crash can lose
+
+
+def parse_semitones(text: str) -> tuple[int, ...]:
+    """``"-12,-5,0,7,12"`` → ``(-12, -5, 0, 7, 12)``; ``"none"`` → ``()``; ``"default"`` →
+    ``DEFAULT_SEMITONES``. Raises ``ValueError`` with a one-line reason."""
+    text = text.strip().lower()
+    if text in ("none", "off", ""):
+        return ()
+    if text == "default":
+        return DEFAULT_SEMITONES
+    try:
+        values = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise ValueError(f"views {text!r} are not whole semitones — write them separated by commas, e.g. "
+                         "-12,-7,0,7,12, or 'default' or 'none'") from None
+    if any(abs(v) > MAX_SEMITONES for v in values):
+        raise ValueError(f"views {text!r} go beyond ±{MAX_SEMITONES} semitones, which distorts a one-shot too "
+                         f"much — choose shifts within ±{MAX_SEMITONES}")
+    return tuple(values if 0 in values else sorted([0, *values]))
+
+
+def view_semitones(lib) -> tuple[int, ...]:
+    """The index's view transpositions; ``()`` for an index without views."""
+    return tuple(int(s) for s in (lib.config.get("views") or {}).get("semitones", ()))
+
+
+def view_store(lib, semitones: Sequence[int] | None = None) -> ContentRows:
+    """Where the views of ``lib`` for ``semitones`` (default: the index's) are kept. The folder
+    name covers the embedder fingerprint, the shifts and ``VIEWS_VERSION``."""
+    semitones = view_semitones(lib) if semitones is None else tuple(semitones)
+    key = hashlib.sha1(json.dumps({"version": VIEWS_VERSION, "semitones": list(semitones),
+                                   "embedder": lib.embedder_spec["fingerprint"]}).encode()).hexdigest()[:16]
+    return ContentRows(os.path.join(lib.cache_dir(), f"views-{key}"), len(semitones))
+
+
+def complete_views(lib, semitones: Sequence[int] | None = None, progress: Progress | None = None) -> int:
+    """Compute and store the views of every row that has none; returns how many previews were done.
+    A preview that cannot be decoded is left without views (searched by its own vector) and tried
+    again next time."""
+    semitones = view_semitones(lib) if semitones is None else tuple(semitones)
+    if not semitones or not len(lib):
+        return 0
+    store = view_store(lib, semitones)
+    stored = store.load()
+    todo = [row for row, key in enumerate(lib.hashes) if key not in stored]
+    if not todo:
+        return 0
+    progress = ensure_progress(progress)
+    model = lib.load_embedder()  # a model given to ``lib.use_embedder`` is not loaded again
+    progress.start(len(todo), f"pitch views ({len(semitones)} per preview)", unit="file")
+    try:
+        for start in range(0, len(todo), PART_PRESETS):
+            part = {}
+            for row in todo[start:start + PART_PRESETS]:
+                vectors = embed_views(model, lib.records[row]["path"], semitones, progress)
+                if vectors is not None:
+                    part[lib.hashes[row]] = vectors
+                progress.advance()
+            store.save(part)
+    finally:
+        progress.close()
+    return len(todo)
+
+
+def embed_views(model, path: str, semitones: Sequence[int], progress: Progress) -> np.ndarray | None:
+    """``(len(semitones), dim)`` unit vectors of the preview at ``path`` shifted by each of
+    ``semitones``; ``None`` (with a note) when it cannot be decoded."""
+    from timbre.audio import load_audio
+    from timbre.errors import AudioError
+    from timbre.heads.augment import pitch_shift
+
+    try:
+        audio = load_audio(path, model.sample_rate)
+    except (AudioError, OSError) as exc:
+        progress.note(f"pitch views: skipped {path}: {exc}")
+        return None
+    clips = [pitch_shift(audio, model.sample_rate, s) for s in semitones]
+    vectors = np.asarray(model.embed_audio(clips), np.float32)
+    return vectors if np.isfinite(vectors).all() else None
+
+
+def view_vectors(lib) -> np.ndarray | None:
+    """``(rows, views, dim)`` base-space views of the index's rows in row order, or ``None`` for an
+    index without views. A row without stored views repeats its own vector in every view."""
+    semitones = view_semitones(lib)
+    if not semitones:
+        return None
+    stored = view_store(lib, semitones).load()
+    views = np.repeat(lib.vectors[:, None, :], len(semitones), axis=1)
+    for row, key in enumerate(lib.hashes):
+        found = stored.get(key)
+        if found is not None and found.shape == views.shape[1:]:
+            views[row] = found
+    return views
+
+
+def views_state(lib) -> str:
+    """A short id of which rows have views now (changes as ``complete_views`` adds parts): part of
+    the key of anything derived from ``view_vectors``."""
+    semitones = view_semitones(lib)
+    if not semitones:
+        return "none"
+    store = view_store(lib, semitones)
+    return hashlib.sha1(json.dumps([store.folder, store.part_names()]).encode()).hexdigest()[:12]
