@@ -17,7 +17,8 @@ PITCHED = [family for family in FAMILIES if family != "bell"]  # a bell's partia
 
 
 def _preset(family: str, seed: int) -> Preset:
-    return Preset(f"{family}-{seed}", family, f"{family}-g{seed}", sample_heldout_patch(family, np.random.default_rng(seed)))
+    patch = sample_heldout_patch(family, np.random.default_rng(seed))
+    return Preset(f"{family}-{seed}", family, f"{family}-g{seed}", patch)
 
 
 @pytest.fixture(scope="module")

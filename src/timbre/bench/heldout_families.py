@@ -97,8 +97,9 @@ FAMILIES: dict[str, Family] = {family.name: family for family in (
         lambda rng: _modes(_BELLS, 0.04, rng), ("gains",)),
     Family("reed", (50, 72), ReedPatch, {
         "opening": Knob(0.85, 0.95), "blow": Knob(0.04, 0.09), "loss": Knob(0.95, 0.99),
-        "bore_tone": Knob(0.2, 0.5), "tone_hz": Knob(700, 5000, log=True), "noise": Knob(0.01, 0.12), "wobble": Knob(0.0, 0.05),
-        "wobble_hz": Knob(4.0, 6.5), "attack_s": Knob(0.02, 0.15, log=True), "release_s": Knob(0.05, 0.3, log=True)}),
+        "bore_tone": Knob(0.2, 0.5), "tone_hz": Knob(700, 5000, log=True), "noise": Knob(0.01, 0.12),
+        "wobble": Knob(0.0, 0.05), "wobble_hz": Knob(4.0, 6.5), "attack_s": Knob(0.02, 0.15, log=True),
+        "release_s": Knob(0.05, 0.3, log=True)}),
     Family("fmkeys", (50, 70), FmPatch, {
         "detune_cents": Knob(0.0, 8.0), "feedback": Knob(0.0, 1.0), "attack_s": Knob(0.001, 0.03, log=True),
         "release_s": Knob(0.1, 0.6, log=True)},

@@ -46,9 +46,13 @@ def _string(patch: StringPatch, f0: float, gate_s: float, n: int, sr: int, veloc
     for start in range(0, n, lag):
         a, b = pad + start, pad + min(start + lag, n)
         gain = held_gain if start < gate else muted_gain
-        y[a:b] += gain * (taps[0] * y[a - lag:b - lag] + taps[1] * y[a - lag - 1:b - lag - 1]
-                          + taps[2] * y[a - lag - 2:b - lag - 2])
+        y[a:b] += gain * _fed_back(y, taps, lag, a, b)
     return y[pad:]
+
+
+def _fed_back(line: np.ndarray, taps: np.ndarray, lag: int, a: int, b: int) -> np.ndarray:
+    """``sum_j taps[j] * line[n - lag - j]`` for n in ``a..b``: the loop's filtered, delayed return."""
+    return sum(tap * line[a - lag - j:b - lag - j] for j, tap in enumerate(taps))
 
 
 def _pluck(patch: StringPatch, lag: int, velocity: float, rng: np.random.Generator) -> np.ndarray:
@@ -129,7 +133,7 @@ def reed_pipe(patch: ReedPatch, f0: float, gate_s: float, n: int, sr: int, veloc
     s = np.zeros(pad + n)
     for start in range(0, n, lag):
         a, b = pad + start, pad + min(start + lag, n)
-        bore = taps[0] * s[a - lag:b - lag] + taps[1] * s[a - lag - 1:b - lag - 1] + taps[2] * s[a - lag - 2:b - lag - 2]
+        bore = _fed_back(s, taps, lag, a, b)
         push = breath[start:b - pad]
         difference = bore - push
         s[a:b] = push + difference * np.clip(offset - REED_SLOPE * difference, -1.0, 1.0)
