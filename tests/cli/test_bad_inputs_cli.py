@@ -98,6 +98,7 @@ CASES = {
     "bench render unknown size": "bench render {root}/b1 --size huge",
     "bench render into a file": "bench render {notes_txt} --size tiny",
     "bench render negative seed": "bench render {root}/b2 --size tiny --seed -1",
+    "bench render unknown source": "bench render {root}/b3 --size tiny --source fm",
     "models convert missing": "models convert {root}/nope.pt {root}/out",
     "models convert not a checkpoint": "models convert {notes_txt} {root}/out",
     "models convert no args": "models convert",

@@ -17,7 +17,7 @@ def test_manifest_paths_become_absolute_and_targets_carry_their_labels(fake_benc
     assert (t2.has_fx, t2.note_kind) == (True, "single notes")
     assert t3.note_kind == "single notes" and t3.fx == ("delay", "eq")
     assert fake_bench.info() == {"path": str(tmp_path), "version": 1, "size": "fake", "seed": 7,
-                                 "presets": 5, "targets": 3}
+                                 "source": "synth", "presets": 5, "targets": 3}
 
 
 def test_presets_are_found_by_preview_path(fake_bench, tmp_path):

@@ -27,9 +27,14 @@ def target_path(plan: TargetPlan) -> str:
     return f"targets/{plan.target_id}.wav"
 
 
-def build_manifest(size: str, seed: int, presets: list[Preset], targets: list[TargetPlan]) -> dict:
-    """The manifest document (paths relative to the benchmark folder)."""
-    return {
+def build_manifest(size: str, seed: int, presets: list[Preset], targets: list[TargetPlan],
+                   source: str = "synth") -> dict:
+    """The manifest document (paths relative to the benchmark folder).
+
+    Only a non-synth ``source`` is named, so synth manifests keep their bytes; a reader takes a
+    missing ``"source"`` for ``"synth"``.
+    """
+    manifest = {
         "version": MANIFEST_VERSION,
         "size": size,
         "seed": seed,
@@ -40,6 +45,9 @@ def build_manifest(size: str, seed: int, presets: list[Preset], targets: list[Ta
                      "notes": [note.midi for note in t.notes], "sample_rate": t.sample_rate,
                      "bit_depth": t.bit_depth} for t in targets],
     }
+    if source != "synth":
+        manifest["source"] = source
+    return manifest
 
 
 def write_manifest(out_dir: str | Path, manifest: dict) -> Path:

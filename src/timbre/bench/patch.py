@@ -6,6 +6,9 @@ import json
 import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import Any, ClassVar
+
+from timbre.bench.heldout_patch import patch_from_dict
 
 PRESET_FORMAT_VERSION = 1
 
@@ -14,6 +17,7 @@ PRESET_FORMAT_VERSION = 1
 class SynthPatch:
     """Every knob of the benchmark synth; times in seconds, levels 0..1, pitches in semitones/cents."""
 
+    source: ClassVar[str] = "synth"
     osc1_wave: str = "saw"
     osc2_wave: str = "square"
     osc2_semitones: float = 0.0
@@ -68,20 +72,35 @@ class SynthPatch:
 
 @dataclass(frozen=True)
 class Preset:
-    """A named patch: ``family`` (bass, lead, ...) and ``group`` (its near-variation group)."""
+    """A named patch: ``family`` (bass, lead, ...) and ``group`` (its near-variation group).
+
+    ``patch`` is a :class:`SynthPatch`, or a held-out voice's patch (``timbre.bench.heldout_patch``).
+    """
 
     name: str
     family: str
     group: str
-    patch: SynthPatch
+    patch: Any
+
+    @property
+    def source(self) -> str:
+        """The sound source whose voice plays this preset: ``"synth"`` or ``"heldout"``."""
+        return self.patch.source
 
     def to_dict(self) -> dict:
-        return {"version": PRESET_FORMAT_VERSION, "name": self.name, "family": self.family,
+        data = {"version": PRESET_FORMAT_VERSION, "name": self.name, "family": self.family,
                 "group": self.group, "params": self.patch.to_dict()}
+        if self.source != "synth":  # synth presets keep the bytes they had before sources existed
+            data["source"] = self.source
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> "Preset":
-        return cls(data["name"], data["family"], data["group"], SynthPatch.from_dict(data["params"]))
+        if data.get("source", "synth") == "heldout":
+            patch = patch_from_dict(data["params"])
+        else:
+            patch = SynthPatch.from_dict(data["params"])
+        return cls(data["name"], data["family"], data["group"], patch)
 
 
 def save_preset(preset: Preset, path: str | Path, *, durable: bool = True) -> None:

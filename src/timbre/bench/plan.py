@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from timbre.bench.effects import random_fx_chain
-from timbre.bench.families import FAMILIES, sample_patch, vary_patch
 from timbre.bench.patch import Preset
 from timbre.bench.sequences import KINDS, make_phrase
+from timbre.bench.sources import SOURCES, SoundSource
 from timbre.bench.synth import Note
 from timbre.errors import TimbreError
 
@@ -74,31 +74,40 @@ def get_size(size: str) -> BenchSize:
         raise BenchError(f"unknown benchmark size {size!r}; use one of {', '.join(SIZES)}") from None
 
 
-def plan_presets(size: BenchSize, seed: int) -> list[Preset]:
-    """Groups of near-variations (variant 0 is the base patch), families in rotation."""
+def get_source(name: str) -> SoundSource:
+    try:
+        return SOURCES[name]
+    except KeyError:
+        raise BenchError(f"unknown sound source {name!r}; use one of {', '.join(SOURCES)}") from None
+
+
+def plan_presets(size: BenchSize, seed: int, source: SoundSource = SOURCES["synth"]) -> list[Preset]:
+    """Groups of near-variations (variant 0 is the base patch), the source's families in rotation."""
     presets: list[Preset] = []
     group_index = 0
     while len(presets) < size.presets:
-        rng = item_rng(seed, _PRESET_STREAM, group_index)
-        family = FAMILIES[group_index % len(FAMILIES)]
+        rng = item_rng(seed, _PRESET_STREAM + source.stream_offset, group_index)
+        family = source.families[group_index % len(source.families)]
         group = f"{family}-{group_index:05d}"
-        base = sample_patch(family, rng)
+        base = source.sample_patch(family, rng)
         count = int(rng.integers(size.group_min, size.group_max + 1))
         for variant in range(min(count, size.presets - len(presets))):
-            patch = base if variant == 0 else vary_patch(base, family, rng)
+            patch = base if variant == 0 else source.vary_patch(base, family, rng)
             presets.append(Preset(f"{group}-v{variant}", family, group, patch))
         group_index += 1
     return presets
 
 
-def plan_targets(size: BenchSize, presets: list[Preset], seed: int) -> list[TargetPlan]:
-    """Half with effects (odd ids), kinds in turn, random preset, sample rate and bit depth."""
+def plan_targets(size: BenchSize, presets: list[Preset], seed: int,
+                 source: SoundSource = SOURCES["synth"]) -> list[TargetPlan]:
+    """Half with effects (odd ids), kinds in turn, random preset, sample rate and bit depth;
+    phrases start in the register of the preset's family."""
     plans = []
     for index in range(size.targets):
-        rng = item_rng(seed, _TARGET_STREAM, index)
+        rng = item_rng(seed, _TARGET_STREAM + source.stream_offset, index)
         preset = presets[int(rng.integers(len(presets)))]
         kind = KINDS[(index // 2) % len(KINDS)]
-        notes = tuple(make_phrase(kind, preset.family, rng))
+        notes = tuple(make_phrase(kind, preset.family, rng, source.ranges))
         fx = tuple(random_fx_chain(rng)) if index % 2 == 1 else ()
         plans.append(TargetPlan(f"t{index:05d}", preset, kind, notes, fx, int(rng.choice([44100, 48000])),
                                 int(rng.choice([16, 24])), round(float(rng.uniform(0.5, 0.95)), 4)))

@@ -17,9 +17,10 @@ from timbre.bench.filter import dc_block
 from timbre.bench.manifest import build_manifest, params_path, preview_path, target_path, write_manifest
 from timbre.bench.ogg import encode_ogg_vorbis
 from timbre.bench.patch import Preset, save_preset, write_bytes_atomic
-from timbre.bench.plan import BenchError, TargetPlan, get_size, plan_presets, plan_targets, render_rng
+from timbre.bench.plan import BenchError, TargetPlan, get_size, get_source, plan_presets, plan_targets, render_rng
 from timbre.bench.sequences import PREVIEW_MIDI, phrase_end_s
-from timbre.bench.synth import MAX_RELEASE_S, Note, render_phrase
+from timbre.bench.sources import SOURCES
+from timbre.bench.synth import Note
 from timbre.progress import Progress, ensure_progress
 
 PREVIEW_SR = 44100
@@ -38,6 +39,7 @@ class BenchReport:
     manifest: str
     size: str
     seed: int
+    source: str
     presets: int
     targets: int
     seconds: float
@@ -47,24 +49,27 @@ class BenchReport:
 
 
 def render_benchmark(out_dir: str | Path, size: str = "small", seed: int = 0, progress: Progress | None = None,
-                     *, workers: int | None = None) -> BenchReport:
+                     *, workers: int | None = None, source: str = "synth") -> BenchReport:
     """Render the ``size`` benchmark (tiny, small, bench, 30k) from ``seed`` into ``out_dir``.
 
-    The same seed and size always give the same bytes, whatever ``workers`` is (default: usable
-    cores). Files already there are overwritten; ``manifest.json`` is written last.
+    ``source`` is ``"synth"`` (the benchmark synth that timbre is tuned on) or ``"heldout"``
+    (physical-model, FM and wavetable voices, for reporting only). The same source, seed and
+    size always give the same bytes, whatever ``workers`` is (default: usable cores). Files
+    already there are overwritten; ``manifest.json`` is written last.
     """
     started = time.perf_counter()
     spec = get_size(size)
+    sound = get_source(source)
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise BenchError(f"{out}: exists and is not a folder; choose another output folder")
-    presets = plan_presets(spec, seed)
-    targets = plan_targets(spec, presets, seed)
+    presets = plan_presets(spec, seed, sound)
+    targets = plan_targets(spec, presets, seed, sound)
     jobs = [(_PREVIEW, i, p, str(out), seed) for i, p in enumerate(presets)]
     jobs += [(_TARGET, i, t, str(out), seed) for i, t in enumerate(targets)]
-    _run_jobs(jobs, workers, ensure_progress(progress), f"render {size}")
-    manifest = write_manifest(out, build_manifest(size, seed, presets, targets))
-    return BenchReport(str(out), str(manifest), size, seed, len(presets), len(targets),
+    _run_jobs(jobs, workers, ensure_progress(progress), f"render {size}" + ("" if source == "synth" else f" {source}"))
+    manifest = write_manifest(out, build_manifest(size, seed, presets, targets, source))
+    return BenchReport(str(out), str(manifest), size, seed, source, len(presets), len(targets),
                        round(time.perf_counter() - started, 2))
 
 
@@ -89,12 +94,13 @@ def _run_jobs(jobs: list[tuple], workers: int | None, progress: Progress, desc: 
 def _render_job(job: tuple) -> None:
     kind, index, item, out_dir, seed = job
     out = Path(out_dir)
+    offset = SOURCES[item.source if kind == _PREVIEW else item.preset.source].stream_offset
     if kind == _PREVIEW:
-        audio = preview_audio(item, render_rng(seed, _PREVIEW, index))
+        audio = preview_audio(item, render_rng(seed, _PREVIEW + offset, index))
         write_bytes_atomic(out / preview_path(item), encode_ogg_vorbis(audio, PREVIEW_SR), durable=False)
         save_preset(item, out / params_path(item), durable=False)
     else:
-        audio = target_audio(item, render_rng(seed, _TARGET, index))
+        audio = target_audio(item, render_rng(seed, _TARGET + offset, index))
         write_bytes_atomic(out / target_path(item), _wav_bytes(audio, item.sample_rate, item.bit_depth),
                            durable=False)
 
@@ -102,15 +108,16 @@ def _render_job(job: tuple) -> None:
 def preview_audio(preset: Preset, rng: np.random.Generator) -> np.ndarray:
     """The preset's one-shot at C3: held 2 s, 3 s long in all, peak at -1 dBFS."""
     note = Note(0.0, PREVIEW_MIDI, PREVIEW_GATE_S, 1.0)
-    audio = render_phrase(preset.patch, [note], PREVIEW_SR, PREVIEW_LENGTH_S, rng)
+    audio = SOURCES[preset.source].render_phrase(preset.patch, [note], PREVIEW_SR, PREVIEW_LENGTH_S, rng)
     return _normalized(audio, PREVIEW_PEAK, f"preview of {preset.name}")
 
 
 def target_audio(plan: TargetPlan, rng: np.random.Generator) -> np.ndarray:
     """The target's phrase played by its preset, through its effects, peak at ``plan.peak``."""
-    tail = min(plan.preset.patch.amp_release_s, MAX_RELEASE_S) + 0.3
+    source = SOURCES[plan.preset.source]
+    tail = source.tail_s(plan.preset.patch) + 0.3
     length = float(np.clip(phrase_end_s(list(plan.notes)) + tail, TARGET_MIN_S, TARGET_MAX_S))
-    audio = render_phrase(plan.preset.patch, list(plan.notes), plan.sample_rate, length, rng)
+    audio = source.render_phrase(plan.preset.patch, list(plan.notes), plan.sample_rate, length, rng)
     if plan.fx:
         audio = _normalized(audio, 0.5, plan.target_id)
         processed = apply_fx_chain(audio, plan.sample_rate, list(plan.fx))

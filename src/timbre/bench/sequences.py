@@ -14,9 +14,11 @@ FAMILY_RANGES = {"bass": (28, 45), "lead": (57, 74), "pad": (50, 64), "pluck": (
                  "bell": (60, 79), "brass": (50, 65), "strings": (50, 67), "fx": (43, 67)}
 
 
-def make_phrase(kind: str, family: str, rng: np.random.Generator) -> list[Note]:
-    """Notes of one ``kind`` phrase lasting about 3.5-10 s, at a tempo of 80-150 BPM."""
-    low, high = FAMILY_RANGES[family]
+def make_phrase(kind: str, family: str, rng: np.random.Generator,
+                ranges: dict[str, tuple[int, int]] = FAMILY_RANGES) -> list[Note]:
+    """Notes of one ``kind`` phrase lasting about 3.5-10 s, at a tempo of 80-150 BPM, rooted in
+    ``family``'s range (``ranges``: family -> lowest and highest MIDI root)."""
+    low, high = ranges[family]
     root = int(rng.integers(low, high + 1))
     if root == PREVIEW_MIDI:
         root += 2  # targets are played at other pitches than the C3 preview

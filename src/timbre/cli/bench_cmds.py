@@ -16,13 +16,16 @@ def render(
     size: str = typer.Option("small", "--size", help="tiny, small (~40 presets), bench (1,000+) or 30k"),
     seed: int = typer.Option(0, "--seed", min=0, help="Same seed and size give the same files"),
     workers: int = typer.Option(None, "--workers", min=0, help="Render processes [default: usable cores]"),
+    source: str = typer.Option("synth", "--source",
+                               help="synth (the benchmark synth timbre is tuned on) or heldout (plucked strings, "
+                                    "bars, bells, reeds, FM and wavetable voices: for reporting only, never tuning)"),
 ) -> None:
     """Render a benchmark folder deterministically from a seed."""
     from timbre.bench import render_benchmark
 
-    report = render_benchmark(out, size=size, seed=seed, progress=progress_bar(), workers=workers)
+    report = render_benchmark(out, size=size, seed=seed, progress=progress_bar(), workers=workers, source=source)
     typer.echo(f"rendered {report.presets} presets and {report.targets} targets ({report.size}, seed "
-               f"{report.seed}) into {report.out_dir} in {report.seconds:.1f} s")
+               f"{report.seed}, source {report.source}) into {report.out_dir} in {report.seconds:.1f} s")
 
 
 def register(app: typer.Typer) -> None:

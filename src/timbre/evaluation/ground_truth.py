@@ -61,6 +61,7 @@ class Benchmark:
     seed: int
     presets: list[BenchPreset]
     targets: list[BenchTarget]
+    source: str = "synth"
     _by_path: dict[str, BenchPreset] = field(init=False, repr=False)
     _by_name: dict[tuple[str, str], BenchPreset] = field(init=False, repr=False)
     _group_sizes: Counter = field(init=False, repr=False)
@@ -100,7 +101,7 @@ class Benchmark:
     def info(self) -> dict:
         """What identifies this benchmark in a report."""
         return {"path": self.root, "version": self.version, "size": self.size, "seed": self.seed,
-                "presets": len(self.presets), "targets": len(self.targets)}
+                "source": self.source, "presets": len(self.presets), "targets": len(self.targets)}
 
 
 def relevance(target: BenchTarget, preset: BenchPreset | None) -> int:
@@ -131,7 +132,8 @@ def load_benchmark(bench_dir: str) -> Benchmark:
     if not presets or not targets:
         raise BenchmarkError(f"{where}: the manifest lists no presets or no targets; render a larger benchmark")
     return Benchmark(root=root, version=manifest["version"], size=str(manifest.get("size", "")),
-                     seed=int(manifest.get("seed", 0)), presets=presets, targets=targets)
+                     seed=int(manifest.get("seed", 0)), presets=presets, targets=targets,
+                     source=str(manifest.get("source", "synth")))
 
 
 def _preset(root: str, entry: dict) -> BenchPreset:

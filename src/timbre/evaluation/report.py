@@ -64,7 +64,8 @@ class EvalReport:
         parts = [
             "# timbre evaluation",
             "",
-            f"Benchmark `{bench.get('path')}` (size {bench.get('size')}, seed {bench.get('seed')}): "
+            f"Benchmark `{bench.get('path')}` (size {bench.get('size')}, seed {bench.get('seed')}, "
+            f"source {bench.get('source', 'synth')}): "
             f"{bench.get('presets')} presets, {bench.get('targets')} targets. "
             f"timbre {self.timbre_version}, {self.date}.",
             "",
