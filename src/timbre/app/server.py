@@ -180,6 +180,8 @@ def _search_args(body: dict) -> dict:
         args["banks"] = [str(b) for b in body["banks"]]
     if body.get("tags"):
         args["tags"] = [str(t) for t in body["tags"]]
+    if body.get("thorough"):
+        args["thorough"] = True
     return args
 
 

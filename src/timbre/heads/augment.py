@@ -5,7 +5,10 @@ lengths, often through effects. Each preview yields ``variants_per_preset`` such
 
 * a copy pitch-shifted by up to ``max_semitones`` (resampling: speed and pitch change
   together, as a sampler would play it);
-* with ``loop_probability``, a loop of 2-4 notes around that shift with varied lengths;
+* with ``chord_probability``, a chord (2-4 notes of a common shape around that shift, each a
+  shifted copy, sounding together) struck 1-4 times;
+* otherwise, with ``loop_probability``, a loop of 2-8 notes around that shift, 0.08-1 s each
+  (melodies and fast arpeggios);
 * with ``fx_probability``, a random effect chain from ``timbre.bench.effects``.
 
 The clips are embedded with the index's own embedder and cached in the index per preview
@@ -122,10 +125,12 @@ def augment_clip(audio: np.ndarray, sr: int, settings: dict, rng: np.random.Gene
     """One augmented clip of a one-shot ``audio`` (see the module docstring)."""
     max_shift = int(settings["max_semitones"])
     shift = int(rng.integers(-max_shift, max_shift + 1))
-    if rng.random() < settings["loop_probability"]:
+    if rng.random() < settings.get("chord_probability", 0.0):
+        clip = _chord(audio, sr, shift, rng)
+    elif rng.random() < settings["loop_probability"]:
         notes = [int(np.clip(shift + rng.integers(-5, 6), -max_shift, max_shift))
-                 for _ in range(int(rng.integers(2, 5)))]
-        clip = np.concatenate([_note(pitch_shift(audio, sr, s), sr, rng.uniform(0.15, 1.0)) for s in notes])
+                 for _ in range(int(rng.integers(2, 9)))]
+        clip = np.concatenate([_note(pitch_shift(audio, sr, s), sr, rng.uniform(0.08, 1.0)) for s in notes])
     else:
         clip = pitch_shift(audio, sr, shift)
     if rng.random() < settings["fx_probability"]:
@@ -133,6 +138,25 @@ def augment_clip(audio: np.ndarray, sr: int, settings: dict, rng: np.random.Gene
 
         clip = apply_fx_chain(clip, sr, random_fx_chain(rng))
     return normalize_level(clip.astype(np.float32))
+
+
+#: Chord shapes in semitones above the root: major, minor, sus4, major 7th, minor 7th, power, octave.
+CHORD_SHAPES = ((0, 4, 7), (0, 3, 7), (0, 5, 7), (0, 4, 7, 11), (0, 3, 7, 10), (0, 7, 12), (0, 12))
+
+
+def _chord(audio: np.ndarray, sr: int, root: int, rng: np.random.Generator) -> np.ndarray:
+    """A chord of shifted copies of ``audio`` on ``root`` (its notes sound together), struck 1-4 times."""
+    shape = CHORD_SHAPES[int(rng.integers(len(CHORD_SHAPES)))]
+    voices = [pitch_shift(audio, sr, root + interval) for interval in shape]
+    hits = []
+    for _ in range(int(rng.integers(1, 5))):
+        seconds = rng.uniform(0.2, 1.5)
+        notes = [_note(voice, sr, seconds) for voice in voices]
+        chord = np.zeros(max(len(n) for n in notes), np.float32)
+        for note in notes:
+            chord[:len(note)] += note
+        hits.append(chord / len(notes))
+    return np.concatenate(hits)
 
 
 def pitch_shift(audio: np.ndarray, sr: int, semitones: float) -> np.ndarray:

@@ -23,7 +23,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "trainer": {"max_epochs": 30, "batch_size": 256, "patience": 5, "val_fraction": 0.15,
                 "negatives_per_positive": 1},
     "augment": {"enabled": True, "variants_per_preset": 4, "max_semitones": 12,
-                "loop_probability": 0.5, "fx_probability": 0.5, "max_presets": 3000},
+                "chord_probability": 0.3, "loop_probability": 0.5, "fx_probability": 0.5,
+                "max_presets": 3000},
 }
 
 

@@ -76,27 +76,37 @@ class TrainingData:
     val_queries: np.ndarray
     summary: dict = field(default_factory=dict)
     judgments: Judgments | None = None
+    views_start: int = 0  # table rows views_start.. are the presets' pitch views, n_views per preset
+    n_views: int = 0
 
 
 def build_training_data(vectors: np.ndarray, preset_keys: list[str], resolved: ResolvedPairs | None = None,
                         augmented: np.ndarray | None = None, aug_owner: np.ndarray | None = None, *,
-                        extra: np.ndarray | None = None, val_fraction: float = 0.15,
-                        negatives_per_positive: int = 1, seed: int = 0) -> TrainingData:
+                        extra: np.ndarray | None = None, views: np.ndarray | None = None,
+                        val_fraction: float = 0.15, negatives_per_positive: int = 1, seed: int = 0) -> TrainingData:
     """Assemble the table and the train/validation examples (deterministic for a seed).
 
     ``resolved`` rows ``n..`` (``n`` = presets) refer to ``extra`` (vectors of judged files
-    outside the index)."""
+    outside the index). With ``views`` (``(n, V, dim)``, the presets' pitch views, as search
+    compares them) a clip or judged file is paired with the preset's view nearest to it, so the
+    head learns what search uses: the best view of each preset."""
     n, dim = vectors.shape
     augmented = np.zeros((0, dim), np.float32) if augmented is None else augmented
     extra = np.zeros((0, dim), np.float32) if extra is None else extra
     aug_owner = np.zeros(0, np.int64) if aug_owner is None else np.asarray(aug_owner, np.int64)
-    table = np.concatenate([vectors, augmented, extra]).astype(np.float32)
-    owner = np.concatenate([np.arange(n), aug_owner, -np.ones(len(extra))]).astype(np.int64)
+    n_views = 0 if views is None else views.shape[1]
+    view_rows = np.zeros((0, dim), np.float32) if views is None else views.reshape(-1, dim)
+    table = np.concatenate([vectors, augmented, extra, view_rows]).astype(np.float32)
+    owner = np.concatenate([np.arange(n), aug_owner, -np.ones(len(extra)), np.repeat(np.arange(n), n_views)])
+    owner = owner.astype(np.int64)
     is_val = split_presets(preset_keys, val_fraction, seed)
     row_val = np.where(owner >= 0, is_val[np.maximum(owner, 0)], False)
     rng = np.random.default_rng(seed)
     user, judged = _user_examples(resolved, n, len(augmented))
     selfsup = _self_supervised(aug_owner, n, is_val, negatives_per_positive, rng)
+    views_start = n + len(augmented) + len(extra)
+    if n_views:
+        user, selfsup = (_to_best_views(ex, table, n, views_start, n_views) for ex in (user, selfsup))
     train, val = (_concat([_select(ex, row_val, want_val) for ex in (user, selfsup)])
                   for want_val in (False, True))
     val_aug = np.flatnonzero(is_val[aug_owner]) + n
@@ -109,7 +119,8 @@ def build_training_data(vectors: np.ndarray, preset_keys: list[str], resolved: R
                "outside_files": len(extra), "augment_records": len(user) - len(judgments),
                "self_supervised_pairs": len(selfsup.pairs), "held_out_pairs": len(val.labelled_pairs()[0]),
                "train_examples": len(train), "validation_examples": len(val)}
-    return TrainingData(table, n, owner, is_val, train, val, val_aug.astype(np.int64), summary, judgments)
+    return TrainingData(table, n, owner, is_val, train, val, val_aug.astype(np.int64), summary, judgments,
+                        views_start, n_views)
 
 
 def split_presets(keys: list[str], val_fraction: float, seed: int) -> np.ndarray:
@@ -168,6 +179,24 @@ def _self_supervised(aug_owner: np.ndarray, n: int, is_val: np.ndarray, negative
                     np.zeros((0, 3), np.int64), np.zeros(0, np.float32))
 
 
+def _to_best_views(ex: Examples, table: np.ndarray, n: int, start: int, n_views: int) -> Examples:
+    """``ex`` with each preset row that is compared with a non-preset row (a clip, a judged file)
+    replaced by that preset's view nearest to it in ``table``."""
+
+    def best(others: np.ndarray, presets: np.ndarray) -> np.ndarray:
+        rows = start + presets[:, None] * n_views + np.arange(n_views)[None, :]
+        return rows[np.arange(len(rows)), np.einsum("md,mvd->mv", table[others], table[rows]).argmax(axis=1)]
+
+    pairs, triplets = ex.pairs.copy(), ex.triplets.copy()
+    for mine, other in ((1, 0), (0, 1)):
+        swap = (pairs[:, mine] < n) & (pairs[:, other] >= n)
+        pairs[swap, mine] = best(pairs[swap, other], pairs[swap, mine])
+    for k in (1, 2):
+        swap = (triplets[:, k] < n) & (triplets[:, 0] >= n)
+        triplets[swap, k] = best(triplets[swap, 0], triplets[swap, k])
+    return Examples(pairs, ex.pair_target, ex.pair_weight, triplets, ex.triplet_weight)
+
+
 def _select(ex: Examples, row_val: np.ndarray, want_val: bool) -> Examples:
     p = row_val[ex.pairs].any(axis=1) == want_val
     t = row_val[ex.triplets].any(axis=1) == want_val
@@ -191,5 +220,8 @@ def evaluate_projection(projected: np.ndarray, data: TrainingData) -> dict[str, 
                "auc": roc_auc(val_scores, val_target), "threshold": threshold,
                "validation_pairs": int(len(val_pairs))}
     presets = projected[: data.n_presets]
+    if data.n_views:  # ranked as search ranks them: by each preset's best view
+        presets = projected[data.views_start:data.views_start + data.n_presets * data.n_views]
+        presets = presets.reshape(data.n_presets, data.n_views, -1)
     figures.update(retrieval_metrics(projected[data.val_queries], data.owner[data.val_queries], presets))
     return figures

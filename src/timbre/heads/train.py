@@ -150,10 +150,12 @@ def _require_validation(data, augment: bool) -> None:
 def _training_data(lib, resolved: ResolvedPairs, outside: OutsideFiles | None, augment: bool, cfg: dict,
                    progress: Progress, confirm: Confirm | None):
     from timbre.heads.examples import build_training_data
+    from timbre.index.views import view_vectors
 
-    views, owner = _augmented(lib, cfg, progress, confirm) if augment else (None, None)
-    return build_training_data(lib.vectors, lib.hashes, resolved, views, owner,
+    clips, owner = _augmented(lib, cfg, progress, confirm) if augment else (None, None)
+    return build_training_data(lib.vectors, lib.hashes, resolved, clips, owner,
                                extra=outside.vectors if outside is not None and len(outside) else None,
+                               views=view_vectors(lib),
                                val_fraction=cfg["trainer"]["val_fraction"],
                                negatives_per_positive=cfg["trainer"]["negatives_per_positive"], seed=cfg["seed"])
 

@@ -102,15 +102,32 @@ class Workspace:
                     self._target_vectors.popitem(last=False)
         return vector
 
+    def _target_notes(self, target) -> np.ndarray:
+        """Base-space vectors of a kept target's notes (cached like its whole vector)."""
+        from timbre.audio import load_audio
+        from timbre.search.notes import embed_notes
+
+        key = f"notes:{target.id}"
+        notes = self._target_vectors.get(key)
+        if notes is None:
+            signal = load_audio(target.path, self.model.sample_rate)
+            with self._compute:
+                notes = embed_notes(self.model, signal)
+                self._target_vectors[key] = notes
+                while len(self._target_vectors) > _VECTOR_CACHE:
+                    self._target_vectors.popitem(last=False)
+        return notes
+
     # -- search -------------------------------------------------------------------------------
     def search(self, *, target: str | None = None, preset: int | None = None, text: str | None = None,
                top: int = DEFAULT_TOP, head: str | None = None, banks: list[str] | None = None,
-               tags: list[str] | None = None) -> dict:
+               tags: list[str] | None = None, thorough: bool = False) -> dict:
         """Rank the library against a kept target, a library preset ("more like this") or text.
 
         ``head``: ``None`` = the active head, ``"off"`` = the embedder's own space, ``"latest"`` or an id.
         ``banks`` keeps only presets of those banks, ``tags`` only presets with any of those tags
-        (both given: presets passing both). Returns the page's result dict."""
+        (both given: presets passing both). ``thorough`` also compares a target's notes with the
+        presets (as ``timbre search --thorough``). Returns the page's result dict."""
         import time
 
         from timbre.search.engine import ranked_hits
@@ -123,10 +140,11 @@ class Workspace:
         if preset is not None:  # "more like this" leaves the preset itself out
             keep = np.ones(len(self.lib), bool) if keep is None else keep.copy()
             keep[preset] = False
+        notes = [self._target_notes(self.targets.get(target))] if thorough and target is not None else None
         with self._compute:
-            [hits] = ranked_hits(self.lib, vector[None, :], top, head=head_obj, keep=keep)
+            [hits] = ranked_hits(self.lib, vector[None, :], top, head=head_obj, keep=keep, notes=notes)
         marks = self._marks(target) if target else {}
-        return {"query": query, "head": getattr(head_obj, "id", None), "hint": hint,
+        return {"query": query, "head": getattr(head_obj, "id", None), "hint": hint, "thorough": notes is not None,
                 "hits": [self._hit_dict(h, marks) for h in hits],
                 "seconds": round(time.perf_counter() - started, 4)}
 

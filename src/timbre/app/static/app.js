@@ -18,6 +18,7 @@ const metrics = window.timbreMetrics = {lastPlayLatencyMs: null, outputLatencyMs
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 
 const state = {status: null, target: null, targetPeaks: null, query: null, result: null, headChoice: null,
+  thorough: false,
   banks: new Set(), tags: new Set(), current: "preset", loop: false, tab: "results", mapHead: undefined};
 
 const player = new Player(metrics);
@@ -149,6 +150,7 @@ const targetUrl = () => withToken(`/api/audio/target/${encodeURIComponent(state.
 
 function searchBody(query) {
   const body = {...query, top: TOP, head: state.headChoice};
+  if (state.thorough && query.target) body.thorough = true;
   if (state.banks.size) body.banks = [...state.banks];
   if (state.tags.size) body.tags = [...state.tags];
   return body;
@@ -164,7 +166,8 @@ async function search(query) {
   const what = result.query.kind === "preset" ? `more like “${result.query.name}”`
     : result.query.kind === "text" ? textQueryLabel(result.query) : result.query.name;
   $("ranked-by").textContent = `${what} · ranked by ${result.head ? "head " + result.head
-    : (state.status ? state.status.index.embedder.name : "base") + " embedder, no head"}`;
+    : (state.status ? state.status.index.embedder.name : "base") + " embedder, no head"}`
+    + (result.thorough ? " · thorough (notes compared)" : "");
   $("ranked-by").dataset.head = result.head || "";
   renderHeads(state.headChoice === null ? result.head || "off" : state.headChoice);
   $("export").disabled = !result.hits.length;
@@ -379,6 +382,10 @@ function wire() {
       app.guard(rerun());
     });
   }
+  $("thorough").addEventListener("change", (event) => {
+    state.thorough = event.target.checked;
+    app.guard(rerun());
+  });
   $("head-select").addEventListener("change", (event) => {
     state.headChoice = event.target.value;
     app.guard(rerun());

@@ -1,0 +1,111 @@
+"""Pitch views in the index: computed by `timbre index`, kept per content, crash-safe, configurable."""
+
+import json
+import os
+import shutil
+import sys
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "app"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
+
+from app_demo import SR, tone  # noqa: E402
+from cli_run import timbre  # noqa: E402
+
+from timbre.index import build_index, open_index  # noqa: E402
+from timbre.index import views as views_module  # noqa: E402
+from timbre.index.views import (DEFAULT_SEMITONES, complete_views, parse_semitones, view_semitones,  # noqa: E402
+                                view_store, view_vectors)
+
+FAMILIES = ("saw", "square", "sine", "organ")
+
+
+def write_library(folder, families=FAMILIES, midi=48):
+    os.makedirs(folder, exist_ok=True)
+    for family in families:
+        sf.write(os.path.join(folder, f"{family}.ogg"), tone(family, midi, 1.0), SR)
+    return str(folder)
+
+
+def test_a_new_index_gets_the_default_views_of_every_preview(tmp_path):
+    report = build_index([write_library(tmp_path / "lib")], str(tmp_path / "idx"), "spectral", workers=0)
+    lib = open_index(str(tmp_path / "idx"))
+    assert view_semitones(lib) == DEFAULT_SEMITONES and report.views == len(FAMILIES)
+    views = view_vectors(lib)
+    assert views.shape == (len(FAMILIES), len(DEFAULT_SEMITONES), lib.vectors.shape[1])
+    own = views[:, DEFAULT_SEMITONES.index(0)]
+    np.testing.assert_allclose(own, lib.vectors, atol=1e-5)  # the unshifted view is the row itself
+    assert not np.allclose(views[:, 0], own)  # an octave down is another vector
+    assert build_index([str(tmp_path / "lib")], str(tmp_path / "idx"), workers=0).views == 0  # nothing new
+
+
+def test_moved_previews_keep_their_views_and_new_ones_get_theirs(tmp_path, monkeypatch):
+    lib_dir = write_library(tmp_path / "lib", FAMILIES[:3])
+    build_index([lib_dir], str(tmp_path / "idx"), "spectral", workers=0)
+    os.makedirs(tmp_path / "lib" / "moved")
+    shutil.move(os.path.join(lib_dir, "saw.ogg"), os.path.join(lib_dir, "moved", "saw renamed.ogg"))
+    write_library(lib_dir, FAMILIES[3:])
+    embedded = []
+    real = views_module.embed_views
+    monkeypatch.setattr(views_module, "embed_views", lambda model, path, *a: embedded.append(path) or real(
+        model, path, *a))
+    report = build_index([lib_dir], str(tmp_path / "idx"), workers=0)
+    assert report.views == 1 and [os.path.basename(p) for p in embedded] == ["organ.ogg"]
+    lib = open_index(str(tmp_path / "idx"))
+    assert np.isfinite(view_vectors(lib)).all() and len(lib) == 4
+
+
+def test_a_crash_keeps_the_parts_already_saved_and_the_next_run_finishes(tmp_path, monkeypatch):
+    lib_dir = write_library(tmp_path / "lib")
+    build_index([lib_dir], str(tmp_path / "idx"), "spectral", workers=0, views=())
+    lib = open_index(str(tmp_path / "idx"))
+    monkeypatch.setattr(views_module, "PART_PRESETS", 1)
+    real, calls = views_module.embed_views, []
+
+    def crash_on_third(*args):
+        calls.append(args[1])
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(views_module, "embed_views", crash_on_third)
+    with pytest.raises(KeyboardInterrupt):
+        complete_views(lib, (-5, 0, 7))
+    assert len(view_store(lib, (-5, 0, 7)).load()) == 2  # two parts were written before the crash
+    monkeypatch.setattr(views_module, "embed_views", real)
+    assert complete_views(lib, (-5, 0, 7)) == 2  # only the two left
+
+
+def test_a_preview_that_cannot_be_decoded_is_searched_by_its_own_vector(tmp_path, monkeypatch):
+    lib_dir = write_library(tmp_path / "lib", FAMILIES[:2])
+    monkeypatch.setattr(views_module, "embed_views", lambda *a: None)
+    build_index([lib_dir], str(tmp_path / "idx"), "spectral", workers=0)
+    lib = open_index(str(tmp_path / "idx"))
+    np.testing.assert_array_equal(view_vectors(lib), np.repeat(lib.vectors[:, None], len(DEFAULT_SEMITONES), 1))
+
+
+def test_views_can_be_changed_or_turned_off_and_the_cli_says_so(tmp_path, monkeypatch, capsys):
+    lib_dir, index = write_library(tmp_path / "lib", FAMILIES[:2]), str(tmp_path / "idx")
+    code, out, err = timbre(monkeypatch, capsys, "index", lib_dir, "--index", index, "--views", "-12,0,12")
+    assert code == 0 and "pitch views computed for 2" in out, err
+    assert json.load(open(os.path.join(index, "index.json")))["views"] == {"semitones": [-12, 0, 12]}
+    code, out, err = timbre(monkeypatch, capsys, "index", lib_dir, "--index", index, "--views", "none", "--json")
+    assert code == 0 and json.loads(out)["views"] == 0
+    assert view_vectors(open_index(index)) is None
+    code, out, err = timbre(monkeypatch, capsys, "index", lib_dir, "--index", index, "--views", "7,x")
+    assert code == 2 and err.startswith("error: views") and " — " in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("text, expected", [("default", DEFAULT_SEMITONES), ("none", ()), ("7,-5", (-5, 0, 7)),
+                                            (" -12, 12 ", (-12, 0, 12))])
+def test_parse_semitones(text, expected):
+    assert parse_semitones(text) == expected
+
+
+@pytest.mark.parametrize("text", ["x", "1.5", "30"])
+def test_parse_semitones_refuses_in_one_line(text):
+    with pytest.raises(ValueError, match=" — "):
+        parse_semitones(text)
