@@ -109,3 +109,18 @@ def test_parse_semitones(text, expected):
 def test_parse_semitones_refuses_in_one_line(text):
     with pytest.raises(ValueError, match=" — "):
         parse_semitones(text)
+
+
+def test_worker_processes_compute_the_same_views(tmp_path, monkeypatch):
+    lib_dir = write_library(tmp_path / "lib")
+    build_index([lib_dir], str(tmp_path / "idx"), "spectral", workers=0, views=())
+    lib = open_index(str(tmp_path / "idx"))
+    monkeypatch.setattr(views_module, "PART_PRESETS", 1)  # 4 previews are enough for a pool
+    assert complete_views(lib, (-7, 0, 12), workers=2) == 4
+    pooled = view_store(lib, (-7, 0, 12)).load()
+    monkeypatch.setattr(views_module, "view_store", lambda lib, s: views_module.ContentRows(str(tmp_path / "x"), 3))
+    assert complete_views(lib, (-7, 0, 12), workers=0) == 4
+    here = views_module.ContentRows(str(tmp_path / "x"), 3).load()
+    assert sorted(pooled) == sorted(here) == sorted(lib.hashes)
+    for key in here:
+        np.testing.assert_allclose(pooled[key], here[key], atol=1e-6)

@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from timbre.cli.common import models_option, print_json, progress_bar, resolve_index, resolve_models
+from timbre.cli.index_cmds import views_option
 from timbre.errors import TimbreError
 
 DEFAULT_OUT = "eval"
@@ -43,13 +44,17 @@ def eval_command(
                                          help="TOML whose [augment] settings and seed make the clips (--index only)"),
     thorough: bool = typer.Option(False, "--thorough", help="Also score each system with `timbre search "
                                                              "--thorough` (--bench only)"),
+    views: Optional[str] = typer.Option(
+        None, "--views", help="Pitch views of the benchmark's indexes, as `timbre index --views` (--bench only) "
+                              "[default: keep; new indexes get 'default']"),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON"),
 ) -> None:
     """Measure how often each system finds the preset a benchmark target was rendered from (--bench),
     or, on your own index, its own re-pitched and effected previews and your judgments (--index)."""
     own = {"--pairs": pairs, "--presets": presets, "--variants": variants, "--config": config}
     if bench is None:
-        _refuse({"--embedder": embedders, "--out": out, "--top": top, "--thorough": thorough or None}, "--index")
+        _refuse({"--embedder": embedders, "--out": out, "--top": top, "--thorough": thorough or None,
+                 "--views": views}, "--index")
         return _own_library(resolve_index(index), pairs, heads, models, presets, variants, config, as_json)
     if index is not None:
         raise TimbreError("--bench and --index are two modes — pass --bench DIR for a rendered benchmark or "
@@ -58,7 +63,8 @@ def eval_command(
     from timbre.evaluation import evaluate
 
     report = evaluate(bench, embedders, heads=heads, models_dir=resolve_models(models) if heads else None,
-                      out_dir=out or DEFAULT_OUT, top=top, progress=progress_bar(), thorough=thorough)
+                      out_dir=out or DEFAULT_OUT, top=top, progress=progress_bar(), thorough=thorough,
+                      views=views_option(views))
     if as_json:
         print_json(report.to_dict())
         return

@@ -33,7 +33,7 @@ def index_command(
     report = build_index(dirs, resolve_index(index), choice.name if choice else None,
                          choice.options if choice else None, workers=workers,
                          progress=None if as_json else progress_bar(), placement=resolve_placement(device, half),
-                         views=_views(views))
+                         views=views_option(views))
     if as_json:
         print_json(report.to_dict())
         return
@@ -45,7 +45,8 @@ def index_command(
         typer.echo(f"  skipped {skipped.path}: {skipped.detail} [{skipped.reason}]")
 
 
-def _views(text: str | None) -> tuple[int, ...] | None:
+def views_option(text: str | None) -> tuple[int, ...] | None:
+    """The ``--views`` value as semitones (``None``: not given); a bad value is one ``TimbreError`` line."""
     from timbre.errors import TimbreError
     from timbre.index.views import parse_semitones
 

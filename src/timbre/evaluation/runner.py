@@ -26,7 +26,8 @@ INDEXES_DIR = "indexes"
 
 def evaluate(bench_dir: str, embedders: Sequence[str] = DEFAULT_EMBEDDERS, *, heads: Sequence[str] = (),
              models_dir: str | None = None, out_dir: str, top: int | None = None,
-             progress: Progress | None = None, thorough: bool = False) -> EvalReport:
+             progress: Progress | None = None, thorough: bool = False,
+             views: Sequence[int] | None = None) -> EvalReport:
     """Score each embedder (plus the ``mfcc`` baseline, always) and each head on a benchmark.
 
     ``bench_dir`` is a folder from ``timbre.bench.render_benchmark``. Indexes of its previews
@@ -35,8 +36,9 @@ def evaluate(bench_dir: str, embedders: Sequence[str] = DEFAULT_EMBEDDERS, *, he
     ``<embedder>+head:<id>`` searched on the index of the embedder the head was trained on.
     ``top`` limits the hits searched per target (at least 20; MRR then counts a preset
     ranked lower as 0); None searches the whole library. ``thorough`` adds a ``+thorough`` row
-    after each system's, searched with ``search_audio(..., thorough=True)``. Writes report.json, report.md and
-    recall_at_k.png into ``out_dir``.
+    after each system's, searched with ``search_audio(..., thorough=True)``. ``views`` sets the
+    indexes' pitch views (``timbre.index.views``; ``None``: keep, new indexes get the default).
+    Writes report.json, report.md and recall_at_k.png into ``out_dir``.
     """
     from timbre import __version__
 
@@ -44,7 +46,7 @@ def evaluate(bench_dir: str, embedders: Sequence[str] = DEFAULT_EMBEDDERS, *, he
     bench = load_benchmark(bench_dir)
     loaded_heads = [_load_head(models_dir, ref) for ref in heads]  # before indexing: fail fast
     names = _system_embedders(list(embedders or DEFAULT_EMBEDDERS) + [_head_embedder(h) for h in loaded_heads])
-    libraries = {name: _index_benchmark(bench, name, out_dir, progress) for name in names}
+    libraries = {name: _index_benchmark(bench, name, out_dir, progress, views) for name in names}
     head_rows = [(_indexed_embedder_of(head, libraries), head) for head in loaded_heads]
     systems = []
     modes = (False, True) if thorough else (False,)
@@ -71,12 +73,13 @@ def _system_embedders(embedders: Sequence[str]) -> list[str]:
     return names if BASELINE_EMBEDDER in names else names + [BASELINE_EMBEDDER]
 
 
-def _index_benchmark(bench: Benchmark, embedder: str, out_dir: str, progress: Progress):
+def _index_benchmark(bench: Benchmark, embedder: str, out_dir: str, progress: Progress,
+                     views: Sequence[int] | None = None):
     from timbre.index import build_index, open_index
 
     index_path = os.path.join(os.path.abspath(out_dir), INDEXES_DIR, embedder)
     progress.note(f"{embedder}: indexing {len(bench.presets)} previews into {index_path}")
-    report = build_index([bench.previews_dir], index_path, embedder, progress=progress)
+    report = build_index([bench.previews_dir], index_path, embedder, progress=progress, views=views)
     if report.skipped:
         progress.note(f"{embedder}: {len(report.skipped)} preview(s) could not be indexed; "
                       "their targets count as misses")

@@ -65,7 +65,7 @@ def build_index(dirs: list[str], index_path: str, embedder: str | None = None,
             try:
                 report, model = _update(roots, index_path, embedder, embedder_options, workers, progress,
                                         placement or Placement())
-                report.views = _complete_views(index_path, views, model, progress)
+                report.views = _complete_views(index_path, views, model, progress, workers)
                 return report
             except BaseException:
                 if new_top and not os.path.exists(os.path.join(index_path, store.MANIFEST_FILE)):
@@ -96,7 +96,7 @@ def _update(roots: list[str], index_path: str, embedder: str | None, embedder_op
     return report, model
 
 
-def _complete_views(index_path: str, views: Sequence[int] | None, model, progress) -> int:
+def _complete_views(index_path: str, views: Sequence[int] | None, model, progress, workers: int | None) -> int:
     """Record the index's view shifts (when ``views`` is given or the index is new) and compute
     the views its previews lack; returns how many previews got views."""
     from timbre.index.library import open_index
@@ -108,7 +108,7 @@ def _complete_views(index_path: str, views: Sequence[int] | None, model, progres
         store.atomic_write_json(os.path.join(index_path, store.CONFIG_FILE), config)
     lib = open_index(index_path)
     lib.use_embedder(model)
-    return complete_views(lib, view_semitones(lib), progress)
+    return complete_views(lib, view_semitones(lib), progress, workers)
 
 
 def _topmost_missing(path: str) -> str | None:

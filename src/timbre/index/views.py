@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 from collections.abc import Sequence
+from itertools import islice
 
 import numpy as np
 
@@ -65,10 +66,12 @@ def view_store(lib, semitones: Sequence[int] | None = None) -> ContentRows:
     return ContentRows(os.path.join(lib.cache_dir(), f"views-{key}"), len(semitones))
 
 
-def complete_views(lib, semitones: Sequence[int] | None = None, progress: Progress | None = None) -> int:
+def complete_views(lib, semitones: Sequence[int] | None = None, progress: Progress | None = None,
+                   workers: int | None = None) -> int:
     """Compute and store the views of every row that has none; returns how many previews were done.
     A preview that cannot be decoded is left without views (searched by its own vector) and tried
-    again next time."""
+    again next time. A ``parallel_safe`` embedder (numpy, like ``spectral``) runs in ``workers``
+    processes (default: the usable cores); a torch embedder in this process, where its device is."""
     semitones = view_semitones(lib) if semitones is None else tuple(semitones)
     if not semitones or not len(lib):
         return 0
@@ -79,19 +82,73 @@ def complete_views(lib, semitones: Sequence[int] | None = None, progress: Progre
         return 0
     progress = ensure_progress(progress)
     model = lib.load_embedder()  # a model given to ``lib.use_embedder`` is not loaded again
+    paths = [lib.records[row]["path"] for row in todo]
     progress.start(len(todo), f"pitch views ({len(semitones)} per preview)", unit="file")
     try:
-        for start in range(0, len(todo), PART_PRESETS):
-            part = {}
-            for row in todo[start:start + PART_PRESETS]:
-                vectors = embed_views(model, lib.records[row]["path"], semitones, progress)
-                if vectors is not None:
-                    part[lib.hashes[row]] = vectors
-                progress.advance()
-            store.save(part)
+        part = {}
+        for row, vectors in zip(todo, _views_in_order(lib, model, paths, semitones, workers, progress)):
+            if vectors is not None:
+                part[lib.hashes[row]] = vectors
+            progress.advance()
+            if len(part) >= PART_PRESETS:
+                store.save(part)
+                part = {}
+        store.save(part)
     finally:
         progress.close()
     return len(todo)
+
+
+def _views_in_order(lib, model, paths: list[str], semitones: tuple[int, ...], workers: int | None,
+                    progress: Progress):
+    """``embed_views`` of each path, in order: in a pool of processes when the model allows it."""
+    from timbre.runtime import default_threads
+
+    count = default_threads() if workers is None else workers
+    if not model.parallel_safe or count <= 1 or len(paths) < 2 * PART_PRESETS:
+        for path in paths:
+            yield embed_views(model, path, semitones, progress)
+        return
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    from timbre.embedders import embedder_target
+    from timbre.index import workers as work
+
+    spec = lib.embedder_spec
+    initargs = (os.getpid(), embedder_target(spec["name"]), spec.get("options", {}), spec["sample_rate"])
+    with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"), initializer=work.init_worker,
+                             initargs=initargs) as pool:
+        pending = iter(paths)
+        inflight = deque(pool.submit(_worker_views, p, semitones) for p in list(islice(pending, count * 4)))
+        while inflight:
+            vectors, problem = inflight.popleft().result()
+            if problem:
+                progress.note(problem)
+            yield vectors
+            following = next(pending, None)
+            if following is not None:
+                inflight.append(pool.submit(_worker_views, following, semitones))
+
+
+def _worker_views(path: str, semitones: tuple[int, ...]):
+    """In a pool worker: ``(views or None, note or None)`` of one preview."""
+    from timbre.index import workers as work
+
+    notes: list[str] = []
+    vectors = embed_views(work.worker_embedder(), path, semitones, _Notes(notes))
+    return vectors, (notes[0] if notes else None)
+
+
+class _Notes:
+    """Collects ``progress.note`` lines in a worker (its progress bar lives in the parent)."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+
+    def note(self, line: str) -> None:
+        self.lines.append(line)
 
 
 def embed_views(model, path: str, semitones: Sequence[int], progress: Progress) -> np.ndarray | None:

@@ -34,6 +34,11 @@ def init_worker(parent_pid: int, class_path: str | None, options: dict[str, Any]
     _worker_embedder = build_embedder(class_path, options) if class_path else None
 
 
+def worker_embedder() -> Any:
+    """The embedder this worker process built in ``init_worker``."""
+    return _worker_embedder
+
+
 def _start_orphan_watchdog(parent_pid: int, interval: float = 0.5) -> None:
     """Exit when the parent dies (e.g. kill -9): idle pool workers would otherwise wait forever.
 
