@@ -22,7 +22,7 @@ from timbre.heads.pairs import write_pairs  # noqa: E402
 from timbre.index import build_index, open_index  # noqa: E402
 
 FAST = {"augment": {"variants_per_preset": 2, "max_semitones": 5}}
-COPIES = {"augment": {"variants_per_preset": 1, "max_semitones": 0, "loop_probability": 0.0,
+COPIES = {"augment": {"variants_per_preset": 1, "max_semitones": 0, "loop_probability": 0.0, "chord_probability": 0.0,
                       "fx_probability": 0.0}}
 
 

@@ -106,7 +106,7 @@ def test_non_parallel_embedder_embeds_in_main_process_batches(tmp_path):
 
     make_library(tmp_path / "lib", banks=2, per_bank=4)
     toy_embedders.MainProcessToyEmbedder.calls = 0
-    report = build_index([str(tmp_path / "lib")], str(tmp_path / "idx"), "maintoy", workers=2)
+    report = build_index([str(tmp_path / "lib")], str(tmp_path / "idx"), "maintoy", workers=2, views=())
     assert report.added == 8
     assert toy_embedders.MainProcessToyEmbedder.calls == 3  # batches of 3: 3 + 3 + 2
 

@@ -25,5 +25,5 @@ def library(tmp_path):
 
     paths = toy_embedders.make_library(tmp_path / "lib", banks=2, per_bank=4)
     index = str(tmp_path / "idx")
-    build_index([str(tmp_path / "lib")], index, "toy", workers=0)
+    build_index([str(tmp_path / "lib")], index, "toy", workers=0, views=())  # views: test_views_search.py
     return index, paths

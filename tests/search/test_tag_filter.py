@@ -23,7 +23,8 @@ PADS = {"patch 01", "patch 02", "patch 03", "Nice One"}  # three by ear, one by 
 def tagged_index(tmp_path, monkeypatch):
     monkeypatch.setenv("TIMBRE_HOME", str(tmp_path / "home"))
     use_word_toy(monkeypatch)
-    build_index([make_tagged_library(tmp_path / "lib")], str(tmp_path / "idx"), "wordtoy", workers=0)
+    build_index([make_tagged_library(tmp_path / "lib")], str(tmp_path / "idx"), "wordtoy", workers=0,
+                views=())  # word vectors: no pitch to view
     return str(tmp_path / "idx")
 
 

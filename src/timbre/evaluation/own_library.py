@@ -27,6 +27,7 @@ import numpy as np
 from timbre.errors import TimbreError
 from timbre.evaluation.report import markdown_table, rounded
 from timbre.progress import Progress, ensure_progress
+from timbre.search.space import library_space
 
 DEFAULT_PRESETS = 500
 IN_SAMPLE_NOTE = ("a head trained with augmentation on this library learned from these very clips (same settings "
@@ -103,7 +104,7 @@ def evaluate_own_library(index_path: str, *, pairs: Sequence[str] | None = None,
         rows = sorted(first_rows[digest] for digest in set(sample) if digest in first_rows)
     views, owner = augmented_views(lib, settings, cfg["seed"], progress, rows=rows)
     folds = pair_folds(len(judgments.pairs), cfg["seed"])
-    base = _score(table[: len(lib)], table, views, owner, judgments, folds)
+    base = _score(library_space(lib)[1], table, views, owner, judgments, folds)  # presets as search sees them
     systems = [OwnSystem(lib.embedder_spec["name"], None, *base)]
     for head in loaded:
         systems.append(_head_system(lib, head, table, views, owner, judgments, folds, base))
@@ -200,7 +201,8 @@ def _head_system(lib, head, table, views, owner, judgments, folds, base) -> OwnS
     from timbre.search.space import project_checked
 
     projected, projected_views = project_checked(head, table), project_checked(head, views)
-    retrieval, judged = _score(projected[: len(lib)], projected, projected_views, owner, judgments, folds)
+    presets = library_space(lib, head)[1]
+    retrieval, judged = _score(presets, projected, projected_views, owner, judgments, folds)
     name = f"{lib.embedder_spec['name']}+head:{head.id}"
     held = _held_out_rows(lib, head, len(table))
     if held is None:
@@ -208,8 +210,8 @@ def _head_system(lib, head, table, views, owner, judgments, folds, base) -> OwnS
     keep = held[owner]
     judged_keep = np.concatenate([held[judgments.pairs].any(axis=1), held[judgments.triplets].any(axis=1)])
     held_out = {}
-    for key, (library, space, queries) in {"head": (projected[: len(lib)], projected, projected_views),
-                                           "base": (table[: len(lib)], table, views)}.items():
+    for key, (library, space, queries) in {"head": (presets, projected, projected_views),
+                                           "base": (library_space(lib)[1], table, views)}.items():
         r, j = _score(library, space, queries, owner, judgments, folds, keep, judged_keep)
         held_out[key] = {"retrieval": r, "judgments": j}
     held_out["presets"] = int(held[: len(lib)].sum())

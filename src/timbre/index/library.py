@@ -71,12 +71,13 @@ class LibraryIndex:
     def cache_dir(self) -> str:
         return os.path.join(self.path, store.CACHE_DIR)
 
-    def cache_file(self, key: str, suffix: str) -> str:
-        """Path for derived data ``key`` at this state (older states of ``key`` are deleted)."""
+    def cache_file(self, key: str, suffix: str, state: str | None = None) -> str:
+        """Path for derived data ``key`` at this state (older states of ``key`` are deleted);
+        ``state`` replaces the index state for data that depends on more (e.g. its pitch views)."""
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", key)
         folder = self.cache_dir()
         os.makedirs(folder, exist_ok=True)
-        current = f"{safe}--{self.state_id}{suffix}"
+        current = f"{safe}--{state or self.state_id}{suffix}"
         for entry in os.listdir(folder):
             if entry.startswith(f"{safe}--") and entry.endswith(suffix) and entry != current:
                 try:
@@ -91,12 +92,12 @@ class LibraryIndex:
             self._memo[key] = compute()
         return self._memo[key]
 
-    def cached_array(self, key: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
-        """``compute()`` cached in ``<index>/cache/`` under ``key`` + ``state_id``.
+    def cached_array(self, key: str, compute: Callable[[], np.ndarray], state: str | None = None) -> np.ndarray:
+        """``compute()`` cached in ``<index>/cache/`` under ``key`` + ``state`` (default ``state_id``).
 
         A read-only index folder still works: the array is then computed every time."""
         try:
-            path = self.cache_file(key, ".npy")
+            path = self.cache_file(key, ".npy", state)
         except OSError:
             return np.asarray(compute())
         if os.path.exists(path):

@@ -50,12 +50,13 @@ def build_hnsw(library: np.ndarray, m: int = HNSW_M, ef_construction: int = HNSW
     return index
 
 
-def load_or_build_hnsw(lib, key: str, library: np.ndarray):
-    """The HNSW graph of ``library`` from ``lib``'s cache (built and saved when missing/stale)."""
+def load_or_build_hnsw(lib, key: str, library: np.ndarray, state: str | None = None):
+    """The HNSW graph of ``library`` from ``lib``'s cache (built and saved when missing/stale;
+    ``state`` as in ``LibraryIndex.cache_file``)."""
     faiss = _faiss()
 
     try:
-        path = lib.cache_file(f"hnsw-{key}", ".faiss")
+        path = lib.cache_file(f"hnsw-{key}", ".faiss", state)
     except OSError:  # read-only index folder
         return build_hnsw(library)
     if os.path.exists(path):

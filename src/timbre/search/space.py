@@ -13,25 +13,27 @@ from timbre.errors import HeadError
 from timbre.search import ranking
 
 
-def library_space(lib, head=None) -> tuple[str, np.ndarray]:
-    """``(key, vectors (rows, views, dim))`` of ``lib`` in the base space or ``head``'s; ``key``
-    names the space and its views for caches (e.g. an HNSW graph). Kept in memory per ``lib``."""
+def library_space(lib, head=None) -> tuple[tuple[str, str | None], np.ndarray]:
+    """``(key, vectors (rows, views, dim))`` of ``lib`` in the base space or ``head``'s; ``key``,
+    ``(name, state)``, names the space for caches (e.g. an HNSW graph): with views, their state is
+    part of the cache state, so a cache made before more views were computed is replaced, not kept
+    beside the new one. Kept in memory per ``lib``."""
     from timbre.index.views import view_semitones, view_vectors, views_state
 
     views_key = f"views-{views_state(lib)}" if view_semitones(lib) else ""
-    name = "base" if head is None else f"head-{head.id}"
-    key = f"{name}-{views_key}" if views_key else name
+    name = ("base" if head is None else f"head-{head.id}") + ("-views" if views_key else "")
+    key = (name, f"{lib.state_id}-{views_key}" if views_key else None)
 
-    base = lib.memoized(("space", "base", views_key), lambda: _base_views(lib, view_vectors))
+    base = lib.memoized(("space", "base", key[1]), lambda: _base_views(lib, view_vectors))
     if head is None:
         return key, base
 
     def compute() -> np.ndarray:
         _check_head(lib, head)
-        flat = lib.cached_array(key, lambda: project_checked(head, base.reshape(-1, base.shape[2])))
+        flat = lib.cached_array(key[0], lambda: project_checked(head, base.reshape(-1, base.shape[2])), key[1])
         return flat.reshape(base.shape[0], base.shape[1], -1)
 
-    return key, lib.memoized(("space", name, views_key), compute)
+    return key, lib.memoized(("space", name, key[1]), compute)
 
 
 def _base_views(lib, view_vectors) -> np.ndarray:
@@ -39,7 +41,7 @@ def _base_views(lib, view_vectors) -> np.ndarray:
     return lib.vectors[:, None, :] if views is None else views
 
 
-def nearest_rows(lib, key: str, space: np.ndarray, queries: np.ndarray, k: int, method: str,
+def nearest_rows(lib, key: tuple[str, str | None], space: np.ndarray, queries: np.ndarray, k: int, method: str,
                  ef_search: int) -> tuple[np.ndarray, np.ndarray]:
     """``(scores, row ids)``, each ``(len(queries), k)``: the rows whose best view is nearest to
     each query, by that view's cosine; missing hits have id -1."""
@@ -71,9 +73,10 @@ def best_view_scores(space: np.ndarray, rows: np.ndarray, queries: np.ndarray) -
     return np.einsum("rvd,qd->rvq", space[rows], queries).max(axis=1)
 
 
-def _nearest(lib, key: str, library: np.ndarray, queries: np.ndarray, k: int, method: str, ef_search: int):
+def _nearest(lib, key: tuple[str, str | None], library: np.ndarray, queries: np.ndarray, k: int, method: str,
+             ef_search: int):
     if method == "hnsw":
-        graph = ranking.load_or_build_hnsw(lib, key, library)
+        graph = ranking.load_or_build_hnsw(lib, key[0], library, key[1])
         return ranking.hnsw_search(graph, queries, k, ef_search)
     return ranking.flat_search(library, queries, k)
 
