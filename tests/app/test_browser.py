@@ -189,6 +189,18 @@ def test_bank_chips_filter_the_list(browser_page):
     assert page.locator(f"{ROWS} .bank").first.inner_text() == "saw"
 
 
+def test_the_thorough_switch_reranks_by_the_notes_of_the_loop(browser_page, app_server):
+    page = browser_page
+    before = page.locator(f"{ROWS} .score").all_inner_texts()
+    page.get_by_test_id("thorough").check()
+    page.wait_for_function("document.querySelector('[data-testid=ranked-by]').textContent.includes('thorough')")
+    page.wait_for_function(f"document.querySelector('{ROWS} .bank').textContent === 'saw'")
+    assert page.locator(f"{ROWS} .score").all_inner_texts() != before
+    shot(page, app_server, "thorough")
+    page.get_by_test_id("thorough").uncheck()
+    page.wait_for_function("!document.querySelector('[data-testid=ranked-by]').textContent.includes('thorough')")
+
+
 def test_m_searches_more_like_the_selected_preset(browser_page):
     page = browser_page
     press(page, "ArrowDown")
