@@ -20,7 +20,8 @@ def word_client(tmp_path, monkeypatch):
 
     use_word_toy(monkeypatch)
     monkeypatch.setenv("TIMBRE_HOME", str(tmp_path / "home"))
-    build_index([make_tagged_library(tmp_path / "lib")], str(tmp_path / "idx"), "wordtoy", workers=0)
+    build_index([make_tagged_library(tmp_path / "lib")], str(tmp_path / "idx"), "wordtoy", workers=0,
+                views=())  # word vectors: no pitch to view
     workspace = Workspace(str(tmp_path / "idx"), models_dir=str(tmp_path / "models"), home=str(tmp_path / "home"))
     with TestClient(create_app(workspace, TOKEN), headers={"X-Timbre-Token": TOKEN}) as client:
         yield client

@@ -58,7 +58,7 @@ def session(ls_server, tmp_path_factory):
     work = tmp_path_factory.mktemp("session")
     library = _synthesize_library(ls_server.document_root)
     index = str(work / "index")
-    build_index([library], index, "spectral", workers=0)
+    build_index([library], index, "spectral", workers=0, views=())  # the pushed pairs hold a held-out preset
     env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.settings.api_key,
            "LABEL_STUDIO_DOCUMENT_ROOT": ls_server.document_root, "TIMBRE_HOME": str(work / "home")}
     pushed = CliRunner().invoke(app, ["label", "push", "--index", index, "--strategy", "diverse", "--n", "6",
