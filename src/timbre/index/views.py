@@ -68,7 +68,7 @@ def view_store(lib, semitones: Sequence[int] | None = None) -> ContentRows:
 
 def complete_views(lib, semitones: Sequence[int] | None = None, progress: Progress | None = None,
                    workers: int | None = None) -> int:
-    """Compute and store the views of every row that has none; returns how many previews were done.
+    """Compute and store the views of every row that has none; returns how many previews got views.
     A preview that cannot be decoded is left without views (searched by its own vector) and tried
     again next time. A ``parallel_safe`` embedder (numpy, like ``spectral``) runs in ``workers``
     processes (default: the usable cores); a torch embedder in this process, where its device is."""
@@ -84,11 +84,12 @@ def complete_views(lib, semitones: Sequence[int] | None = None, progress: Progre
     model = lib.load_embedder()  # a model given to ``lib.use_embedder`` is not loaded again
     paths = [lib.records[row]["path"] for row in todo]
     progress.start(len(todo), f"pitch views ({len(semitones)} per preview)", unit="file")
+    done, part = 0, {}
     try:
-        part = {}
         for row, vectors in zip(todo, _views_in_order(lib, model, paths, semitones, workers, progress)):
             if vectors is not None:
                 part[lib.hashes[row]] = vectors
+                done += 1
             progress.advance()
             if len(part) >= PART_PRESETS:
                 store.save(part)
@@ -96,7 +97,7 @@ def complete_views(lib, semitones: Sequence[int] | None = None, progress: Progre
         store.save(part)
     finally:
         progress.close()
-    return len(todo)
+    return done
 
 
 def _views_in_order(lib, model, paths: list[str], semitones: tuple[int, ...], workers: int | None,
