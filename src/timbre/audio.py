@@ -144,6 +144,13 @@ def trim_silence(signal: np.ndarray, sample_rate: int, relative: float = TRIM_RE
     return signal[loud[0] * hop: min(len(signal), (loud[-1] + 1) * hop)]
 
 
+def pitch_shift(audio: np.ndarray, sr: int, semitones: float) -> np.ndarray:
+    """Play ``audio`` ``semitones`` higher (shorter) or lower (longer), like a sampler."""
+    if semitones == 0:
+        return audio
+    return resample(audio, int(round(sr * 2.0 ** (semitones / 12.0))), sr)
+
+
 def normalize_level(signal: np.ndarray, target_rms: float = TARGET_RMS) -> np.ndarray:
     """Scale to ``target_rms`` and limit peaks to 0.99: embeddings become loudness-invariant."""
     rms = float(np.sqrt(np.mean(np.square(signal, dtype=np.float64))))

@@ -3,7 +3,8 @@ validation ranks presets by their best view. Chord clips sound several shifted c
 
 import numpy as np
 
-from timbre.heads.augment import CHORD_SHAPES, augment_clip, pitch_shift
+from timbre.audio import pitch_shift
+from timbre.heads.augment import CHORD_SHAPES, augment_clip
 from timbre.heads.examples import build_training_data
 from timbre.heads.metrics import retrieval_metrics
 

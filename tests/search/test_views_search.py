@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from app_demo import SR, tone  # noqa: E402
 
-from timbre.heads.augment import pitch_shift  # noqa: E402
+from timbre.audio import pitch_shift  # noqa: E402
 from timbre.index import build_index, open_index  # noqa: E402
 from timbre.search import search_audio  # noqa: E402
 from timbre.search.engine import rank_rows  # noqa: E402

@@ -27,7 +27,7 @@ from typing import Callable
 
 import numpy as np
 
-from timbre.audio import load_audio, normalize_level, resample
+from timbre.audio import load_audio, normalize_level, pitch_shift
 from timbre.errors import AudioError
 from timbre.heads import augment_cache
 from timbre.progress import Progress, ensure_progress
@@ -157,13 +157,6 @@ def _chord(audio: np.ndarray, sr: int, root: int, rng: np.random.Generator) -> n
             chord[:len(note)] += note
         hits.append(chord / len(notes))
     return np.concatenate(hits)
-
-
-def pitch_shift(audio: np.ndarray, sr: int, semitones: float) -> np.ndarray:
-    """Play ``audio`` ``semitones`` higher (shorter) or lower (longer), like a sampler."""
-    if semitones == 0:
-        return audio
-    return resample(audio, int(round(sr * 2.0 ** (semitones / 12.0))), sr)
 
 
 def _note(audio: np.ndarray, sr: int, seconds: float) -> np.ndarray:

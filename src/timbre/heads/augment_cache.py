@@ -2,22 +2,22 @@
 
 The cache is one ``.npz`` in the index's ``cache/`` folder per (augmentation settings, seed,
 embedder fingerprint): the content key of each preview (its content hash) and its
-``variants_per_preset`` vectors. Unlike state-keyed caches it survives adding, removing or
-moving previews: a preview whose content is unchanged keeps its vectors (its augmentation RNG is
-seeded by the same content key, so they are exactly what a fresh run would compute). Rows that
-failed (NaN) are not stored, so a preview that could not be read is retried next time.
+``variants_per_preset`` vectors (the row format of :mod:`timbre.index.content_rows`). Unlike
+state-keyed caches it survives adding, removing or moving previews: a preview whose content is
+unchanged keeps its vectors (its augmentation RNG is seeded by the same content key, so they are
+exactly what a fresh run would compute). Rows that failed (NaN) are not stored, so a preview that
+could not be read is retried next time.
 :mod:`timbre.heads.outside` keeps the vectors of judged files outside the index the same way
 (one row per content hash, one file per embedder fingerprint).
 """
 
 from __future__ import annotations
 
-import io
 import os
 
 import numpy as np
 
-from timbre.index import store
+from timbre.index.content_rows import read_rows, write_rows
 
 
 def content_key(record: dict) -> str:
@@ -32,14 +32,7 @@ def cache_path(lib, key: str) -> str:
 
 def load_rows(path: str, per_preset: int) -> dict[str, np.ndarray]:
     """``{content key: (per_preset, dim) vectors}`` from ``path``; empty if absent or unreadable."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            keys, vectors = data["keys"], data["vectors"]
-    except (OSError, ValueError, KeyError):
-        return {}
-    if len(vectors) != len(keys) * per_preset:
-        return {}
-    return {str(k): vectors[i * per_preset:(i + 1) * per_preset] for i, k in enumerate(keys)}
+    return read_rows(path, per_preset)
 
 
 def save_rows(path: str, rows: dict[str, np.ndarray]) -> None:
@@ -47,11 +40,8 @@ def save_rows(path: str, rows: dict[str, np.ndarray]) -> None:
     complete = {k: v for k, v in rows.items() if not np.isnan(v).any()}
     if not complete:
         return
-    keys = np.array(sorted(complete))
-    buffer = io.BytesIO()
-    np.savez(buffer, keys=keys, vectors=np.concatenate([complete[k] for k in keys]).astype(np.float32))
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        store.atomic_write_bytes(path, buffer.getvalue())
+        write_rows(path, complete)
     except OSError:
         pass

@@ -70,17 +70,28 @@ class ContentRows:
         return sorted(n for n in names if n.startswith(PART_PREFIX) and n.endswith(".npz"))
 
     def _read_part(self, path: str) -> dict[str, np.ndarray]:
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                keys, vectors = data["keys"], data["vectors"]
-        except (OSError, ValueError, KeyError):
-            return {}  # a damaged part is recomputed, not trusted
-        if len(vectors) != len(keys) * self.per_key:
-            return {}
-        return {str(k): vectors[i * self.per_key:(i + 1) * self.per_key] for i, k in enumerate(keys)}
+        return read_rows(path, self.per_key)
 
     def _write_part(self, name: str, rows: dict[str, np.ndarray]) -> None:
-        keys = np.array(sorted(rows))
-        buffer = io.BytesIO()
-        np.savez(buffer, keys=keys, vectors=np.concatenate([rows[k] for k in keys]).astype(np.float32))
-        store.atomic_write_bytes(os.path.join(self.folder, name), buffer.getvalue())
+        write_rows(os.path.join(self.folder, name), rows)
+
+
+def read_rows(path: str, per_key: int) -> dict[str, np.ndarray]:
+    """``{content key: (per_key, dim) vectors}`` from one ``.npz`` of ``keys`` and ``vectors``; empty
+    if absent, unreadable or inconsistent (damaged rows are recomputed, not trusted)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            keys, vectors = data["keys"], data["vectors"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    if len(vectors) != len(keys) * per_key:
+        return {}
+    return {str(k): vectors[i * per_key:(i + 1) * per_key] for i, k in enumerate(keys)}
+
+
+def write_rows(path: str, rows: dict[str, np.ndarray]) -> None:
+    """Write ``rows`` (complete, float32) as one ``.npz`` atomically; raises ``OSError``."""
+    keys = np.array(sorted(rows))
+    buffer = io.BytesIO()
+    np.savez(buffer, keys=keys, vectors=np.concatenate([rows[k] for k in keys]).astype(np.float32))
+    store.atomic_write_bytes(path, buffer.getvalue())

@@ -155,9 +155,8 @@ class _Notes:
 def embed_views(model, path: str, semitones: Sequence[int], progress: Progress) -> np.ndarray | None:
     """``(len(semitones), dim)`` unit vectors of the preview at ``path`` shifted by each of
     ``semitones``; ``None`` (with a note) when it cannot be decoded."""
-    from timbre.audio import load_audio
+    from timbre.audio import load_audio, pitch_shift
     from timbre.errors import AudioError
-    from timbre.heads.augment import pitch_shift
 
     try:
         audio = load_audio(path, model.sample_rate)
