@@ -54,3 +54,16 @@ def progress_bar():
     from timbre.progress import TqdmProgress
 
     return TqdmProgress()
+
+
+def parse_views(text: str | None) -> tuple[int, ...] | None:
+    """The ``--views`` value as semitones (``None``: not given); a bad value is one ``TimbreError`` line."""
+    from timbre.errors import TimbreError
+    from timbre.index.views import parse_semitones
+
+    if text is None:
+        return None
+    try:
+        return parse_semitones(text)
+    except ValueError as exc:
+        raise TimbreError(str(exc)) from None

@@ -6,8 +6,7 @@ from typing import Optional
 
 import typer
 
-from timbre.cli.common import models_option, print_json, progress_bar, resolve_index, resolve_models
-from timbre.cli.index_cmds import views_option
+from timbre.cli.common import models_option, print_json, progress_bar, resolve_index, resolve_models, parse_views
 from timbre.errors import TimbreError
 
 DEFAULT_OUT = "eval"
@@ -64,7 +63,7 @@ def eval_command(
 
     report = evaluate(bench, embedders, heads=heads, models_dir=resolve_models(models) if heads else None,
                       out_dir=out or DEFAULT_OUT, top=top, progress=progress_bar(), thorough=thorough,
-                      views=views_option(views))
+                      views=parse_views(views))
     if as_json:
         print_json(report.to_dict())
         return

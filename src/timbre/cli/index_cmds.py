@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from timbre.cli.common import (device_option, half_option, index_option, print_json, progress_bar, resolve_index,
-                               resolve_placement)
+                               resolve_placement, parse_views)
 
 
 def index_command(
@@ -33,7 +33,7 @@ def index_command(
     report = build_index(dirs, resolve_index(index), choice.name if choice else None,
                          choice.options if choice else None, workers=workers,
                          progress=None if as_json else progress_bar(), placement=resolve_placement(device, half),
-                         views=views_option(views))
+                         views=parse_views(views))
     if as_json:
         print_json(report.to_dict())
         return
@@ -43,19 +43,6 @@ def index_command(
                + (f"; pitch views computed for {report.views}" if report.views else ""))
     for skipped in sorted(report.skipped, key=lambda s: s.path):
         typer.echo(f"  skipped {skipped.path}: {skipped.detail} [{skipped.reason}]")
-
-
-def views_option(text: str | None) -> tuple[int, ...] | None:
-    """The ``--views`` value as semitones (``None``: not given); a bad value is one ``TimbreError`` line."""
-    from timbre.errors import TimbreError
-    from timbre.index.views import parse_semitones
-
-    if text is None:
-        return None
-    try:
-        return parse_semitones(text)
-    except ValueError as exc:
-        raise TimbreError(str(exc)) from None
 
 
 def info_command(

@@ -24,7 +24,7 @@ from itertools import islice
 import numpy as np
 
 from timbre.index.content_rows import ContentRows
-from timbre.progress import Progress, ensure_progress
+from timbre.progress import NullProgress, Progress, ensure_progress
 
 VIEWS_VERSION = 1
 #: Octave, fifth and fourth either side: the intervals a loop most often sits at from C3.
@@ -142,10 +142,11 @@ def _worker_views(path: str, semitones: tuple[int, ...]):
     return vectors, (notes[0] if notes else None)
 
 
-class _Notes:
+class _Notes(NullProgress):
     """Collects ``progress.note`` lines in a worker (its progress bar lives in the parent)."""
 
     def __init__(self, lines: list[str]):
+        super().__init__()
         self.lines = lines
 
     def note(self, line: str) -> None:

@@ -90,33 +90,28 @@ class Workspace:
 
     def _target_vector(self, target: Target, signal: np.ndarray | None = None) -> np.ndarray:
         """The target's vector: cached, else embedded from ``signal`` (``load_audio``'s output) or the file."""
-        from timbre.audio import load_audio
+        return self._embedded(target.id, target, signal,
+                              lambda audio: np.asarray(self.model.embed_audio([audio]), np.float32)[0])
 
-        vector = self._target_vectors.get(target.id)
-        if vector is None:
-            signal = load_audio(target.path, self.model.sample_rate) if signal is None else signal
-            with self._compute:  # the cache is only written under the lock (requests run in threads)
-                vector = np.asarray(self.model.embed_audio([signal]), np.float32)[0]
-                self._target_vectors[target.id] = vector
-                while len(self._target_vectors) > _VECTOR_CACHE:
-                    self._target_vectors.popitem(last=False)
-        return vector
-
-    def _target_notes(self, target) -> np.ndarray:
+    def _target_notes(self, target: Target) -> np.ndarray:
         """Base-space vectors of a kept target's notes (cached like its whole vector)."""
-        from timbre.audio import load_audio
         from timbre.search.notes import embed_notes
 
-        key = f"notes:{target.id}"
-        notes = self._target_vectors.get(key)
-        if notes is None:
-            signal = load_audio(target.path, self.model.sample_rate)
-            with self._compute:
-                notes = embed_notes(self.model, signal)
-                self._target_vectors[key] = notes
+        return self._embedded(f"notes:{target.id}", target, None, lambda audio: embed_notes(self.model, audio))
+
+    def _embedded(self, key: str, target: Target, signal: np.ndarray | None, embed) -> np.ndarray:
+        """``embed(audio)`` of a kept target, cached under ``key`` (the most recent _VECTOR_CACHE kept)."""
+        from timbre.audio import load_audio
+
+        found = self._target_vectors.get(key)
+        if found is None:
+            signal = load_audio(target.path, self.model.sample_rate) if signal is None else signal
+            with self._compute:  # the cache is only written under the lock (requests run in threads)
+                found = embed(signal)
+                self._target_vectors[key] = found
                 while len(self._target_vectors) > _VECTOR_CACHE:
                     self._target_vectors.popitem(last=False)
-        return notes
+        return found
 
     # -- search -------------------------------------------------------------------------------
     def search(self, *, target: str | None = None, preset: int | None = None, text: str | None = None,
