@@ -18,13 +18,13 @@ def library_space(lib, head=None) -> tuple[tuple[str, str | None], np.ndarray]:
     ``(name, state)``, names the space for caches (e.g. an HNSW graph): with views, their state is
     part of the cache state, so a cache made before more views were computed is replaced, not kept
     beside the new one. Kept in memory per ``lib``."""
-    from timbre.index.views import view_semitones, view_vectors, views_state
+    from timbre.index.views import view_semitones, views_state
 
     views_key = f"views-{views_state(lib)}" if view_semitones(lib) else ""
     name = ("base" if head is None else f"head-{head.id}") + ("-views" if views_key else "")
     key = (name, f"{lib.state_id}-{views_key}" if views_key else None)
 
-    base = lib.memoized(("space", "base", key[1]), lambda: _base_views(lib, view_vectors))
+    base = lib.memoized(("space", "base", key[1]), lambda: _base_views(lib))
     if head is None:
         return key, base
 
@@ -36,7 +36,10 @@ def library_space(lib, head=None) -> tuple[tuple[str, str | None], np.ndarray]:
     return key, lib.memoized(("space", name, key[1]), compute)
 
 
-def _base_views(lib, view_vectors) -> np.ndarray:
+def _base_views(lib) -> np.ndarray:
+    """``(rows, views, dim)``: the index's views, or its own vectors as one view each."""
+    from timbre.index.views import view_vectors
+
     views = view_vectors(lib)
     return lib.vectors[:, None, :] if views is None else views
 
