@@ -64,3 +64,21 @@ def test_a_chord_clip_sounds_several_shifted_copies_together():
     assert len({r for r in roots if any(abs(r - p) <= 3 for p in peaks)}) >= 2  # at least two notes at once
     assert np.array_equal(clip, augment_clip(audio, sr, settings, np.random.default_rng(3)))  # seeded
     assert len(pitch_shift(audio, sr, 12)) == len(audio) // 2
+
+
+def test_not_similar_holds_for_every_view_and_similar_for_the_nearest():
+    from timbre.heads.pairs import ResolvedPairs
+
+    rng = np.random.default_rng(2)
+    n = 12
+    views = _unit(rng.normal(size=(n, VIEWS, DIM)))
+    target = _unit(views[3, 2] + 0.01 * rng.normal(size=DIM))[None]  # a loop judged outside the index
+    resolved = ResolvedPairs(pairs=[(n, 3, 1.0, 1.0), (n, 5, 0.0, 1.0)], triplets=[], missing=[])
+    data = build_training_data(views[:, 0], [f"k{i}" for i in range(n)], resolved, extra=target, views=views,
+                               seed=0)
+    start = data.views_start
+    examples = [(int(a), int(b), float(t)) for ex in (data.train, data.val)
+                for (a, b), t in zip(ex.pairs, ex.pair_target)]
+    assert (n, start + 3 * VIEWS + 2, 1.0) in examples  # similar: the view nearest the loop
+    assert sorted(e for e in examples if e[2] == 0.0) == [(n, start + 5 * VIEWS + v, 0.0) for v in range(VIEWS)]
+    assert len(data.judgments) == 2  # still two judgments of the producer's (agreement counts them once)

@@ -107,7 +107,8 @@ def build_training_data(vectors: np.ndarray, preset_keys: list[str], resolved: R
     views_start = n + len(augmented) + len(extra)
     if n_views:
         user, selfsup = (_to_best_views(ex, table, n, views_start, n_views) for ex in (user, selfsup))
-    train, val = (_concat([_select(ex, row_val, want_val) for ex in (user, selfsup)])
+    trained = _dissimilar_on_every_view(user, views_start, n_views) if n_views else user
+    train, val = (_concat([_select(ex, row_val, want_val) for ex in (trained, selfsup)])
                   for want_val in (False, True))
     val_aug = np.flatnonzero(is_val[aug_owner]) + n
     if len(val_aug) > MAX_VALIDATION_QUERIES:
@@ -195,6 +196,25 @@ def _to_best_views(ex: Examples, table: np.ndarray, n: int, start: int, n_views:
         swap = (triplets[:, k] < n) & (triplets[:, 0] >= n)
         triplets[swap, k] = best(triplets[swap, 0], triplets[swap, k])
     return Examples(pairs, ex.pair_target, ex.pair_weight, triplets, ex.triplet_weight)
+
+
+def _dissimilar_on_every_view(ex: Examples, start: int, n_views: int) -> Examples:
+    """``ex`` with each "not similar" pair of a file and a preset's view repeated for every view of
+    that preset: search ranks a preset by its best view, so "not similar" must hold for all of them
+    (a similar pair needs only its nearest view)."""
+    a_view, b_view = ex.pairs[:, 0] >= start, ex.pairs[:, 1] >= start
+    spread = (ex.pair_target == 0) & (a_view != b_view)
+    if not spread.any():
+        return ex
+    side = np.where(a_view[spread], 0, 1)
+    pairs = np.repeat(ex.pairs[spread], n_views, axis=0)
+    first_view = start + (ex.pairs[spread, side] - start) // n_views * n_views
+    pairs[np.arange(len(pairs)), np.repeat(side, n_views)] = (first_view[:, None] + np.arange(n_views)).ravel()
+    keep = ~spread
+    return Examples(np.concatenate([ex.pairs[keep], pairs]),
+                    np.concatenate([ex.pair_target[keep], np.zeros(len(pairs), np.float32)]),
+                    np.concatenate([ex.pair_weight[keep], np.repeat(ex.pair_weight[spread], n_views)]),
+                    ex.triplets, ex.triplet_weight)
 
 
 def _select(ex: Examples, row_val: np.ndarray, want_val: bool) -> Examples:
