@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 import soundfile as sf
+from ogg_files import write_ogg
 
 SR = 22050
 FAMILIES = {"sine": lambda t, f: np.sin(2 * np.pi * f * t),
@@ -27,7 +28,7 @@ def synthesize_library(library: str, per_family: int = 4) -> str:
         os.makedirs(os.path.join(library, family), exist_ok=True)
         for k in range(per_family):
             name = f"{family} {k}.ogg"  # a space: URLs must be quoted
-            sf.write(os.path.join(library, family, name), tone(family, 130.81 * (1 + 0.01 * k), 1.2, rng), SR)
+            write_ogg(os.path.join(library, family, name), tone(family, 130.81 * (1 + 0.01 * k), 1.2, rng), SR)
     return library
 
 

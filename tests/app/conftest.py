@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 from app_demo import FAMILIES, SR, TOKEN, loop, tone, wait_for_url
+from ogg_files import write_ogg
 
 
 @dataclass
@@ -33,7 +34,7 @@ def demo_library(tmp_path_factory) -> DemoLibrary:
         (previews / family).mkdir(parents=True)
         for k in range(5):
             audio = tone(family, 48, 1.2, detune=0.004 * k, decay=0.8 + 0.05 * k)
-            sf.write(previews / family / f"{family.title()} {k}.ogg", audio, SR)
+            write_ogg(previews / family / f"{family.title()} {k}.ogg", audio, SR)
     (root / "targets").mkdir()
     targets = []
     for seed, family in enumerate(FAMILIES):

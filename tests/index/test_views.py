@@ -7,13 +7,13 @@ import sys
 
 import numpy as np
 import pytest
-import soundfile as sf
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "app"))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
 
 from app_demo import SR, tone  # noqa: E402
 from cli_run import timbre  # noqa: E402
+from ogg_files import write_ogg  # noqa: E402
 
 from timbre.index import build_index, open_index  # noqa: E402
 from timbre.index import views as views_module  # noqa: E402
@@ -26,7 +26,7 @@ FAMILIES = ("saw", "square", "sine", "organ")
 def write_library(folder, families=FAMILIES, midi=48):
     os.makedirs(folder, exist_ok=True)
     for family in families:
-        sf.write(os.path.join(folder, f"{family}.ogg"), tone(family, midi, 1.0), SR)
+        write_ogg(os.path.join(folder, f"{family}.ogg"), tone(family, midi, 1.0), SR)
     return str(folder)
 
 

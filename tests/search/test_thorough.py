@@ -13,6 +13,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from app_demo import SR, tone  # noqa: E402
 from cli_run import timbre  # noqa: E402
+from ogg_files import write_ogg  # noqa: E402
 
 from timbre.search import search_audio  # noqa: E402
 from timbre.search.engine import rank_rows  # noqa: E402
@@ -31,7 +32,7 @@ def spectral_library(tmp_path_factory):
     for family in FAMILIES:
         os.makedirs(root / "lib" / family)
         for k, decay in enumerate(DECAYS):
-            sf.write(root / "lib" / family / f"{family} {k}.ogg", tone(family, 48, 1.2, decay=decay), SR)
+            write_ogg(root / "lib" / family / f"{family} {k}.ogg", tone(family, 48, 1.2, decay=decay), SR)
     build_index([str(root / "lib")], str(root / "idx"), "spectral", workers=0)
     return str(root / "idx"), root
 
