@@ -99,6 +99,18 @@ def test_views_can_be_changed_or_turned_off_and_the_cli_says_so(tmp_path, monkey
     assert code == 2 and err.startswith("error: views") and " — " in err and len(err.strip().splitlines()) == 1
 
 
+def test_changing_the_views_deletes_the_old_ones_from_disk(tmp_path):
+    lib_dir, index = write_library(tmp_path / "lib", FAMILIES[:2]), str(tmp_path / "idx")
+    stores = lambda: sorted(e for e in os.listdir(os.path.join(index, "cache")) if e.startswith("views-"))  # noqa: E731
+    build_index([lib_dir], index, "spectral", workers=0)
+    default_store = stores()
+    build_index([lib_dir], index, "spectral", workers=0, views=(-12, 0, 12))
+    assert len(stores()) == 1 and stores() != default_store
+    assert view_vectors(open_index(index)).shape[1] == 3
+    build_index([lib_dir], index, "spectral", workers=0, views=())
+    assert stores() == []
+
+
 @pytest.mark.parametrize("text, expected", [("default", DEFAULT_SEMITONES), ("none", ()), ("7,-5", (-5, 0, 7)),
                                             (" -12, 12 ", (-12, 0, 12))])
 def test_parse_semitones(text, expected):

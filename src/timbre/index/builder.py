@@ -100,7 +100,7 @@ def _complete_views(index_path: str, views: Sequence[int] | None, model, progres
     """Record the index's view shifts (when ``views`` is given or the index is new) and compute
     the views its previews lack; returns how many previews got views."""
     from timbre.index.library import open_index
-    from timbre.index.views import complete_views, view_semitones
+    from timbre.index.views import complete_views, prune_view_stores, view_semitones
 
     config = store.read_config(index_path)
     if views is not None and tuple(views) != tuple((config.get("views") or {}).get("semitones", ())):
@@ -108,7 +108,9 @@ def _complete_views(index_path: str, views: Sequence[int] | None, model, progres
         store.atomic_write_json(os.path.join(index_path, store.CONFIG_FILE), config)
     lib = open_index(index_path)
     lib.use_embedder(model)
-    return complete_views(lib, view_semitones(lib), progress, workers)
+    done = complete_views(lib, view_semitones(lib), progress, workers)
+    prune_view_stores(lib)  # once the current list is complete, so an interrupted change keeps the old views
+    return done
 
 
 def _topmost_missing(path: str) -> str | None:

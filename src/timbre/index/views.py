@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Sequence
 from itertools import islice
 
@@ -64,6 +65,19 @@ def view_store(lib, semitones: Sequence[int] | None = None) -> ContentRows:
     key = hashlib.sha1(json.dumps({"version": VIEWS_VERSION, "semitones": list(semitones),
                                    "embedder": lib.embedder_spec["fingerprint"]}).encode()).hexdigest()[:16]
     return ContentRows(os.path.join(lib.cache_dir(), f"views-{key}"), len(semitones))
+
+
+def prune_view_stores(lib) -> list[str]:
+    """Delete the stored views of other shift lists than the index's (after ``--views`` changed),
+    all of them for an index without views; returns the folders removed. Views are derived data:
+    going back to an earlier list computes them again."""
+    current = os.path.basename(view_store(lib).folder) if view_semitones(lib) else None
+    folder, removed = lib.cache_dir(), []
+    for entry in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+        if entry.startswith("views-") and entry != current and os.path.isdir(os.path.join(folder, entry)):
+            shutil.rmtree(os.path.join(folder, entry), ignore_errors=True)
+            removed.append(entry)
+    return removed
 
 
 def complete_views(lib, semitones: Sequence[int] | None = None, progress: Progress | None = None,
