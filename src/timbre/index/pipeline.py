@@ -8,8 +8,6 @@ embedders that are not ``parallel_safe`` embed here, in batches.
 from __future__ import annotations
 
 import os
-from collections import deque
-from itertools import islice
 from typing import Any, Iterator
 
 import numpy as np
@@ -117,21 +115,9 @@ def _process_all(pending: list[FoundFile], model: Any, spec: dict, known: frozen
 
 def _process_in_pool(pending: list[FoundFile], model: Any, spec: dict, known: frozenset[str],
                      count: int) -> Iterator[tuple]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     from timbre.embedders import embedder_target
     from timbre.index import workers as work
 
     class_path = embedder_target(spec["name"]) if model.parallel_safe else None
-    context = multiprocessing.get_context("spawn")
-    window = count * 4  # bounded read-ahead: decoded clips are large
     initargs = (os.getpid(), class_path, spec["options"], spec["sample_rate"], known)
-    with ProcessPoolExecutor(count, mp_context=context, initializer=work.init_worker, initargs=initargs) as pool:
-        files = iter(pending)
-        inflight = deque(pool.submit(work.process_file, f) for f in islice(files, window))
-        while inflight:
-            yield inflight.popleft().result()
-            nxt = next(files, None)
-            if nxt is not None:
-                inflight.append(pool.submit(work.process_file, nxt))
+    yield from work.ordered_pool_map(work.process_file, pending, count, initargs)

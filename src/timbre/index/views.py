@@ -20,7 +20,6 @@ import json
 import os
 import shutil
 from collections.abc import Sequence
-from itertools import islice
 
 import numpy as np
 
@@ -124,27 +123,17 @@ def _views_in_order(lib, model, paths: list[str], semitones: tuple[int, ...], wo
         for path in paths:
             yield embed_views(model, path, semitones, progress)
         return
-    import multiprocessing
-    from collections import deque
-    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
 
     from timbre.embedders import embedder_target
     from timbre.index import workers as work
 
     spec = lib.embedder_spec
     initargs = (os.getpid(), embedder_target(spec["name"]), spec.get("options", {}), spec["sample_rate"])
-    with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"), initializer=work.init_worker,
-                             initargs=initargs) as pool:
-        pending = iter(paths)
-        inflight = deque(pool.submit(_worker_views, p, semitones) for p in list(islice(pending, count * 4)))
-        while inflight:
-            vectors, problem = inflight.popleft().result()
-            if problem:
-                progress.note(problem)
-            yield vectors
-            following = next(pending, None)
-            if following is not None:
-                inflight.append(pool.submit(_worker_views, following, semitones))
+    for vectors, problem in work.ordered_pool_map(partial(_worker_views, semitones=semitones), paths, count, initargs):
+        if problem:
+            progress.note(problem)
+        yield vectors
 
 
 def _worker_views(path: str, semitones: tuple[int, ...]):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from importlib import import_module
-from typing import Any
+from typing import Any, Callable, Iterable, Iterator
 
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 
@@ -32,6 +32,26 @@ def init_worker(parent_pid: int, class_path: str | None, options: dict[str, Any]
     global _worker_embedder, _worker_sample_rate, _known_hashes
     _worker_sample_rate, _known_hashes = sample_rate, known_hashes
     _worker_embedder = build_embedder(class_path, options) if class_path else None
+
+
+def ordered_pool_map(function: Callable[[Any], Any], items: Iterable[Any], count: int,
+                     initargs: tuple) -> Iterator[Any]:
+    """``function(item)`` for each of ``items``, in order, in ``count`` spawned processes started by
+    ``init_worker(*initargs)``; at most ``count * 4`` items in flight (decoded clips are large)."""
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+    from itertools import islice
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(count, mp_context=context, initializer=init_worker, initargs=initargs) as pool:
+        pending = iter(items)
+        inflight = deque(pool.submit(function, item) for item in islice(pending, count * 4))
+        while inflight:
+            yield inflight.popleft().result()
+            following = next(pending, None)
+            if following is not None:
+                inflight.append(pool.submit(function, following))
 
 
 def worker_embedder() -> Any:
