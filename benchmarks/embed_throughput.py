@@ -4,10 +4,13 @@ throughput on the same synthetic 3-s clips.
 
 ``clap-before`` is the path timbre used until the throughput work, rebuilt here from
 transformers alone (``ClapFeatureExtractor`` in float64 per window, then the unmodified
-``ClapModel``); ``clap`` is the current embedder. Their passes alternate and each reports its
+``ClapModel``); ``clap`` is the current embedder; ``clap-half`` is it with ``--half`` (bfloat16
+autocast on the CPU, float16 on a GPU), built through the product's probe check, whose note
+(probe cosine to float32, speed-up) goes to stderr. Their passes alternate and each reports its
 best of ``--repeat``, so a shared machine's load hits both alike::
 
-    TIMBRE_THREADS=2 PYTHONPATH=src python benchmarks/embed_throughput.py --files 16 --repeat 3 [--device cuda]
+    TIMBRE_THREADS=2 PYTHONPATH=src python benchmarks/embed_throughput.py --files 16 --repeat 3 \
+        --embedders clap-before,clap,clap-half [--device cuda]
 """
 
 from __future__ import annotations
@@ -84,12 +87,15 @@ def timed(fn) -> float:
 
 
 def build(name: str, folder: str | None, args):
+    from timbre.devices import Placement
     from timbre.embedders import load_embedder
 
     if name == "spectral":
         return load_embedder("spectral")
     if name == "clap-before":
         return ClapBefore(folder, args.device, args.batch)
+    if name == "clap-half":
+        return load_embedder("clap", Placement(args.device, half=True), model=folder, batch_windows=args.batch)
     return load_embedder("clap", model=folder, device=args.device, batch_windows=args.batch)
 
 

@@ -2,7 +2,7 @@
 clip (decode-free: pitch shift / loop / effects + a real-size CLAP audio tower with random weights,
 the cost of laion/larger_clap_music) and the estimate for a library under the augmentation budget.
 
-    python benchmarks/head_budget.py --presets 30000 [--clips 12] [--device cpu]
+    python benchmarks/head_budget.py --presets 30000 [--clips 12] [--device cpu] [--half]
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=12,
                         help="augmented clips timed, embedded per preset as training does (after a warm-up preset)")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--half", action="store_true", help="as `timbre train --half` (kept only if it passes the probe)")
     args = parser.parse_args()
     from embed_throughput import real_size_clap
 
@@ -49,7 +50,7 @@ def main() -> None:
     settings = load_head_config()["augment"]
     variants = settings["variants_per_preset"]
     with tempfile.TemporaryDirectory() as tmp:
-        embedder = load_embedder("clap", Placement(args.device), model=real_size_clap(os.path.join(tmp, "clap")))
+        embedder = load_embedder("clap", Placement(args.device, args.half), model=real_size_clap(os.path.join(tmp, "clap")))
         embedder.embed_audio(augmented_clips(variants, embedder.sample_rate, settings))  # warm-up
         started = time.perf_counter()
         augmented = augmented_clips(args.clips, embedder.sample_rate, settings)
@@ -59,7 +60,8 @@ def main() -> None:
     seconds = np.mean([len(c) / embedder.sample_rate for c in augmented])
     budget = len(budget_rows([{"folder": str(i % 100), "content_hash": str(i)} for i in range(args.presets)],
                              settings["max_presets"]))
-    print(f"CLAP-size audio tower on {args.device}, torch threads {os.environ.get('OMP_NUM_THREADS', 'all')}: "
+    precision = "half precision" if getattr(embedder, "half", False) else "float32"
+    print(f"CLAP-size audio tower on {args.device} in {precision}, TIMBRE_THREADS {os.environ.get('TIMBRE_THREADS', 'all')}: "
           f"{per_clip:.2f} s per augmented clip (mean {seconds:.1f} s of audio, {args.clips} clips)")
     for label, presets in ((f"budget max_presets = {settings['max_presets']}", budget), ("every preset", args.presets)):
         clips_needed = presets * variants

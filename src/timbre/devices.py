@@ -5,11 +5,12 @@
 name. Models run in float32 on every device, so the device never changes an index's fingerprint:
 the same weights give the same vectors on CPU and GPU within float32 rounding.
 
-Half precision (``--half``) is CUDA-only mixed precision (``torch.autocast`` float16). It is
+Half precision (``--half``) is mixed precision (``torch.autocast``: float16 on CUDA and Apple
+GPUs, bfloat16 on the CPU, where recent x86 and Apple CPUs have bfloat16 matmul instructions). It is
 kept only when a probe clip's vector stays within cosine ``HALF_MIN_COSINE`` of float32
-(:mod:`timbre.embedders.placement`); it is not part of the fingerprint either, because a vector
-that close is the same vector for ranking purposes, and a library indexed on a GPU in half
-precision must stay searchable from a laptop in float32.
+(:mod:`timbre.embedders.placement`), and on the CPU only when it is faster there. It is not
+part of the fingerprint either, because a vector that close is the same vector for ranking
+purposes, and a library indexed in half precision must stay searchable in float32.
 """
 
 from __future__ import annotations

@@ -41,6 +41,19 @@ def test_log_mel_equals_transformers_extractor(tmp_path, fusion):
     np.testing.assert_allclose(got, expected, atol=1e-4, rtol=0)
 
 
+def test_features_stay_float32_under_half_precision_autocast(tmp_path):
+    """--half runs the model under bfloat16 autocast; the log-mel input must not change with it."""
+    import torch
+
+    log_mel = LogMel(feature_settings(str(tmp_path), False), False)
+    windows = torch.from_numpy(_windows())
+    expected = log_mel(windows)
+    with torch.autocast(device_type="cpu", dtype=torch.bfloat16):
+        got = log_mel(windows)
+    assert got.dtype == torch.float32
+    torch.testing.assert_close(got, expected, atol=0, rtol=0)
+
+
 def test_folder_settings_override_laions(tmp_path):
     from transformers import ClapFeatureExtractor
 

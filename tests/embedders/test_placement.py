@@ -120,7 +120,7 @@ def test_half_precision_is_kept_when_the_probe_stays_within_0999(monkeypatch, ca
     fake_half(monkeypatch, error=0.03)
     model = load_embedder("torchtoy", Placement("cuda", half=True))
     full = load_embedder("torchtoy", Placement("cuda"))
-    note = re.search(r"note: half precision on cuda \(probe cosine ([0-9.]+) to float32\)", capsys.readouterr().err)
+    note = re.search(r"note: half precision \(float16\) on cuda \(probe cosine ([0-9.]+) to float32\)", capsys.readouterr().err)
     assert note and 0.999 <= float(note.group(1)) < 0.99999
     cosines = np.sum(model.embed_audio(clips()) * full.embed_audio(clips()), axis=1)
     assert (cosines < 1 - 1e-9).all() and (cosines >= 0.999).all()  # half ran, and stayed close
@@ -137,14 +137,63 @@ def test_half_precision_that_moves_vectors_falls_back_to_float32_with_a_note(mon
     np.testing.assert_array_equal(model.embed_audio(clips()), full.embed_audio(clips()))
 
 
-@pytest.mark.parametrize("device", ["cpu", "mps"])
-def test_half_precision_is_for_cuda_only(monkeypatch, capsys, device):
-    have(monkeypatch, mps=True)
+def probe_speed(monkeypatch, full_s: float, half_s: float):
+    """Fix the probe timings: ``full_s`` seconds in float32, ``half_s`` under autocast."""
+    monkeypatch.setattr(placement, "probe_seconds", lambda model: half_s if getattr(model, "half", False) else full_s)
+
+
+def test_half_precision_on_the_cpu_is_bfloat16_and_kept_when_faster(monkeypatch, capsys):
+    have(monkeypatch)
+    fake_half(monkeypatch, error=0.02)
+    probe_speed(monkeypatch, full_s=1.0, half_s=0.4)
+    model = load_embedder("torchtoy", Placement("cpu", half=True))
+    assert re.search(r"note: half precision \(bfloat16\) on cpu \(probe cosine 0\.99[0-9]+ to float32, 2\.5x faster\)",
+                     capsys.readouterr().err)
+    assert model.half and str(placement.half_dtype("cpu")) == "torch.bfloat16"
+
+
+def test_bfloat16_that_is_not_faster_on_this_cpu_falls_back_to_float32(monkeypatch, capsys):
+    have(monkeypatch)
     fake_half(monkeypatch, error=1e-3)
-    model = load_embedder("torchtoy", Placement(device, half=True))
-    assert f"half precision applies to CUDA GPUs only; {device} runs in float32" in capsys.readouterr().err
-    full = load_embedder("torchtoy", Placement(device))
+    probe_speed(monkeypatch, full_s=1.0, half_s=1.1)
+    model = load_embedder("torchtoy", Placement("cpu", half=True))
+    assert "note: bfloat16 is not faster than float32 on this CPU (0.91x on a probe clip); running in float32" \
+        in capsys.readouterr().err
+    full = load_embedder("torchtoy", Placement("cpu"))
     np.testing.assert_array_equal(model.embed_audio(clips()), full.embed_audio(clips()))
+
+
+def test_half_precision_on_the_apple_gpu_is_float16_without_a_speed_probe(monkeypatch, capsys):
+    have(monkeypatch, mps=True)
+    fake_half(monkeypatch, error=0.02)
+    monkeypatch.setattr(placement, "probe_seconds", lambda model: pytest.fail("GPUs keep float16 on the cosine alone"))
+    model = load_embedder("torchtoy", Placement("mps", half=True))
+    assert re.search(r"note: half precision \(float16\) on mps \(probe cosine 0\.99[0-9]+ to float32\)",
+                     capsys.readouterr().err)
+    assert model.half and str(placement.half_dtype("mps")) == "torch.float16"
+
+
+def test_a_device_without_autocast_runs_float32_with_a_note(monkeypatch, capsys):
+    have(monkeypatch, mps=True)
+
+    def no_autocast(device):
+        raise RuntimeError("User specified an unsupported autocast device_type 'mps'")
+
+    monkeypatch.setattr(placement, "half_context", no_autocast)
+    model = load_embedder("torchtoy", Placement("mps", half=True))
+    assert "note: float16 autocast is not available on mps (User specified an unsupported autocast device_type " \
+           "'mps'); running in float32" in capsys.readouterr().err
+    assert not getattr(model, "half", False)
+
+
+def test_real_bfloat16_autocast_keeps_a_tiny_clap_close_to_float32(tiny_clap_dir):
+    """The CPU path really runs under torch's bfloat16 autocast (no fake): vectors move, but stay close."""
+    from timbre.embedders.clap import ClapEmbedder
+
+    full = ClapEmbedder(tiny_clap_dir, device="cpu")
+    halved = placement.PlacedEmbedder(full, "cpu", half=True)
+    cosine = placement.probe_cosine(full, halved)
+    assert 0.99 <= cosine < 1 - 1e-7
 
 
 def test_clap_and_pann_use_the_resolver(monkeypatch, tiny_clap_dir, tmp_path):

@@ -100,7 +100,9 @@ class LogMel:
         spec = torch.stft(windows.to(self.fft_dtype), self.n_fft, self.hop, window=self.window, center=True,
                           pad_mode="reflect", return_complex=True)
         power = (spec.real.square() + spec.imag.square()).float()  # (b, freq, frames)
-        mel = torch.matmul(power.transpose(1, 2), self.filters)  # (b, frames, mels)
+        # Features stay float32 under --half's autocast: only the model runs in half precision.
+        with torch.autocast(device_type=self.window.device.type, enabled=False):
+            mel = torch.matmul(power.transpose(1, 2), self.filters)  # (b, frames, mels)
         log_mel = 10.0 * torch.log10(mel.clamp_min(1e-10))
         if self.top_db is not None:  # transformers: over the whole window
             floor = log_mel.amax(dim=(1, 2), keepdim=True) - float(self.top_db)

@@ -4,9 +4,11 @@ operations the Apple GPU lacks, and half precision kept only when it leaves vect
 Weights-free embedders (no ``device`` parameter) run on the CPU whatever is asked. A torch
 embedder gets the resolved device; on ``mps`` its calls are wrapped so a missing operator
 ends as one ``DeviceError`` line with the ``PYTORCH_ENABLE_MPS_FALLBACK`` advice. With
-``half`` on a CUDA device a probe clip is embedded in float32 and under float16 autocast;
-below cosine ``HALF_MIN_COSINE`` half precision is dropped with a note (see :mod:`timbre.devices`
-for why neither the device nor half precision enters the fingerprint).
+``half`` a probe clip is embedded in float32 and under autocast (float16 on CUDA and Apple
+GPUs, bfloat16 on the CPU); below cosine ``HALF_MIN_COSINE`` half precision is dropped with a
+note, and on the CPU also when it is not clearly faster (CPUs without bfloat16 instructions
+emulate it). See :mod:`timbre.devices` for why neither the device nor half precision enters
+the fingerprint.
 """
 
 from __future__ import annotations
@@ -14,13 +16,17 @@ from __future__ import annotations
 import contextlib
 import inspect
 import sys
+import time
 from typing import Any, Sequence
 
 import numpy as np
 
 from timbre.devices import HALF_MIN_COSINE, Placement, device_kind, mps_errors
+from timbre.errors import DeviceError
 
 PROBE_SECONDS = 3.0
+#: bfloat16 on the CPU is kept only at this speed-up over float32 on the probe clip.
+CPU_HALF_MIN_SPEEDUP = 1.2
 
 
 def takes_device(cls: type) -> bool:
@@ -72,27 +78,45 @@ class PlacedEmbedder:
         return f"PlacedEmbedder({self.inner!r}, device={self.device!r}, half={self.half})"
 
 
-def half_context(device: str):
-    """float16 autocast on a CUDA device (matmuls and convolutions in half, reductions in float32)."""
+def half_dtype(device: str):
+    """float16 on GPUs; bfloat16 on the CPU, where float16 matmuls have no fast kernels."""
     import torch
 
-    return torch.autocast(device_type=device_kind(device), dtype=torch.float16)
+    return torch.bfloat16 if device_kind(device) == "cpu" else torch.float16
+
+
+def half_context(device: str):
+    """Autocast on ``device``: matmuls and convolutions in half precision, reductions in float32."""
+    import torch
+
+    return torch.autocast(device_type=device_kind(device), dtype=half_dtype(device))
 
 
 def with_half_precision(model, device: str):
-    """``model`` under float16 autocast if its probe vector stays within ``HALF_MIN_COSINE`` of
-    float32, else ``model`` unchanged; says which on stderr."""
-    if device_kind(device) != "cuda":
-        note(f"half precision applies to CUDA GPUs only; {device} runs in float32")
-        return model
+    """``model`` under half-precision autocast if its probe vector stays within ``HALF_MIN_COSINE``
+    of float32 (and, on the CPU, the probe runs at least ``CPU_HALF_MIN_SPEEDUP`` times faster),
+    else ``model`` unchanged; says which on stderr."""
     inner = model.inner if isinstance(model, PlacedEmbedder) else model
     halved = PlacedEmbedder(inner, device, half=True)
-    cosine = probe_cosine(model, halved)
+    kind = str(half_dtype(device)).replace("torch.", "")
+    try:
+        cosine = probe_cosine(model, halved)
+    except (RuntimeError, NotImplementedError, TypeError, DeviceError) as err:  # no autocast for this device in this torch
+        cause = err.__cause__ or err  # the torch message, not mps_errors' advice for a whole run
+        note(f"{kind} autocast is not available on {device} ({' '.join(str(cause).split())[:120]}); running in float32")
+        return model
     if not cosine >= HALF_MIN_COSINE:
         note(f"half precision changes this model's vectors (probe cosine {cosine:.5f} < {HALF_MIN_COSINE} to "
              f"float32); running in float32")
         return model
-    note(f"half precision on {device} (probe cosine {cosine:.5f} to float32)")
+    speed = ""
+    if device_kind(device) == "cpu":  # a CPU without bfloat16 instructions emulates it, slower than float32
+        speedup = probe_seconds(model) / max(probe_seconds(halved), 1e-9)
+        if speedup < CPU_HALF_MIN_SPEEDUP:
+            note(f"{kind} is not faster than float32 on this CPU ({speedup:.2f}x on a probe clip); running in float32")
+            return model
+        speed = f", {speedup:.1f}x faster"
+    note(f"half precision ({kind}) on {device} (probe cosine {cosine:.5f} to float32{speed})")
     return halved
 
 
@@ -103,6 +127,17 @@ def probe_cosine(full, halved) -> float:
     b = np.asarray(halved.embed_audio([clip]), np.float64)[0]
     denominator = np.linalg.norm(a) * np.linalg.norm(b)
     return float(a @ b / denominator) if denominator > 0 else float("nan")
+
+
+def probe_seconds(model) -> float:
+    """Best of two timed embeddings of the probe clip (after ``probe_cosine`` warmed the model up)."""
+    clip = probe_clip(int(model.sample_rate))
+    best = float("inf")
+    for _ in range(2):
+        started = time.perf_counter()
+        model.embed_audio([clip])
+        best = min(best, time.perf_counter() - started)
+    return best
 
 
 def probe_clip(sample_rate: int, seconds: float = PROBE_SECONDS) -> np.ndarray:
