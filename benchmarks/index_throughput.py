@@ -5,7 +5,10 @@ folder, then times (1) decode-only: the indexing worker's per-file work (header 
 resample + hash) without embedding, in the same worker pool, and (2) a full `build_index`
 into a fresh index. Keep N small on a shared machine.
 
-    python benchmarks/index_throughput.py --files 200 --workers 2 --embedder spectral
+    python benchmarks/index_throughput.py --files 200 --workers 2 --embedder spectral [--views none]
+
+The full build includes the pitch views of the index's default (7 per preview) unless
+``--views none``.
 """
 
 from __future__ import annotations
@@ -58,11 +61,11 @@ def time_decode_only(paths: list[str], workers: int, sample_rate: int) -> float:
     return elapsed
 
 
-def time_build_index(folder: str, index: str, embedder: str, workers: int) -> tuple[float, int]:
+def time_build_index(folder: str, index: str, embedder: str, workers: int, views) -> tuple[float, int]:
     from timbre.index import build_index
 
     start = time.perf_counter()
-    report = build_index([folder], index, embedder, workers=workers)
+    report = build_index([folder], index, embedder, workers=workers, views=views)
     return time.perf_counter() - start, report.total
 
 
@@ -71,26 +74,29 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--embedder", default="spectral")
+    parser.add_argument("--views", default="default", help="pitch views: default | none | -12,0,12 ...")
     args = parser.parse_args()
 
     from timbre.embedders import load_embedder
+    from timbre.index.views import parse_semitones
     from timbre.runtime import pin_threads
 
     pin_threads(1)
     sample_rate = load_embedder(args.embedder).sample_rate
+    views = parse_semitones(args.views)
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         paths = write_previews(os.path.join(tmp, "lib"), args.files)
         print(f"generated {len(paths)} .ogg previews (3 s, 44.1 kHz) in {time.perf_counter() - start:.1f} s")
         decode_s = time_decode_only(paths, args.workers, sample_rate)
         index_s, total = time_build_index(os.path.join(tmp, "lib"), os.path.join(tmp, "idx"),
-                                          args.embedder, args.workers)
-        again_s, _ = time_build_index(os.path.join(tmp, "lib"), os.path.join(tmp, "idx"), None, args.workers)
+                                          args.embedder, args.workers, views)
+        again_s, _ = time_build_index(os.path.join(tmp, "lib"), os.path.join(tmp, "idx"), None, args.workers, views)
     n = len(paths)
     print(f"workers={args.workers} cores={os.cpu_count()} files={n} resample to {sample_rate} Hz")
     print(f"decode-only (header+decode+resample+hash): {decode_s:6.2f} s  {n / decode_s:7.1f} files/s")
     print(f"build_index with {args.embedder:<10}:        {index_s:6.2f} s  {n / index_s:7.1f} files/s "
-          f"({total} indexed, incl. pool start + Parquet writes)")
+          f"({total} indexed, {len(views)} pitch views each, incl. pool start + Parquet writes)")
     print(f"re-run, nothing changed:                  {again_s:6.2f} s")
 
 
