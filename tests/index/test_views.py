@@ -136,3 +136,50 @@ def test_worker_processes_compute_the_same_views(tmp_path, monkeypatch):
     assert sorted(pooled) == sorted(here) == sorted(lib.hashes)
     for key in here:
         np.testing.assert_allclose(pooled[key], here[key], atol=1e-6)
+
+
+class MainProcessSpectral:
+    """``spectral`` seen as a torch embedder would be: not ``parallel_safe``, ``batch_size`` clips
+    per call; records the size of every call."""
+
+    parallel_safe = False
+    batch_size = 6
+
+    def __init__(self):
+        from timbre.embedders import load_embedder
+
+        self.inner = load_embedder("spectral")
+        self.calls: list[int] = []
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def embed_audio(self, batch):
+        self.calls.append(len(batch))
+        return self.inner.embed_audio(batch)
+
+
+def test_a_torch_embedder_embeds_views_here_from_clips_the_workers_decode(tmp_path, monkeypatch):
+    lib_dir = write_library(tmp_path / "lib")
+    build_index([lib_dir], str(tmp_path / "idx"), "spectral", workers=0, views=())
+    lib = open_index(str(tmp_path / "idx"))
+    with open(os.path.join(lib_dir, "square.ogg"), "wb") as fh:  # indexed, then broken on disk
+        fh.write(b"not audio any more")
+    model = MainProcessSpectral()
+    lib.use_embedder(model)
+    monkeypatch.setattr(views_module, "PART_PRESETS", 1)  # 4 previews are enough for a pool
+    notes = []
+    progress = views_module.NullProgress()
+    progress.note = notes.append
+    assert complete_views(lib, (-7, 0, 12), progress=progress, workers=2) == 3
+    assert len(notes) == 1 and "pitch views: skipped" in notes[0] and "square.ogg" in notes[0]
+    assert model.calls == [6, 3] or model.calls == [3, 6]  # two previews' clips per call; the broken one has none
+    stored = view_store(lib, (-7, 0, 12)).load()
+    square = lib.hashes[[os.path.basename(r["path"]) for r in lib.records].index("square.ogg")]
+    assert sorted(stored) == sorted(h for h in lib.hashes if h != square)
+    for row, key in enumerate(lib.hashes):
+        if key != square:
+            expected = views_module.embed_views(model.inner, lib.records[row]["path"], (-7, 0, 12),
+                                                views_module.NullProgress())
+            np.testing.assert_allclose(stored[key], expected, atol=1e-6)
+

@@ -84,7 +84,8 @@ def complete_views(lib, semitones: Sequence[int] | None = None, progress: Progre
     """Compute and store the views of every row that has none; returns how many previews got views.
     A preview that cannot be decoded is left without views (searched by its own vector) and tried
     again next time. A ``parallel_safe`` embedder (numpy, like ``spectral``) runs in ``workers``
-    processes (default: the usable cores); a torch embedder in this process, where its device is."""
+    processes (default: the usable cores); a torch embedder in this process, where its device is,
+    fed by ``workers`` processes that decode and shift."""
     semitones = view_semitones(lib) if semitones is None else tuple(semitones)
     if not semitones or not len(lib):
         return 0
@@ -115,11 +116,13 @@ def complete_views(lib, semitones: Sequence[int] | None = None, progress: Progre
 
 def _views_in_order(lib, model, paths: list[str], semitones: tuple[int, ...], workers: int | None,
                     progress: Progress):
-    """``embed_views`` of each path, in order: in a pool of processes when the model allows it."""
+    """``embed_views`` of each path, in order. With a pool: a ``parallel_safe`` (numpy) embedder
+    runs whole in the workers; a torch embedder stays here, on its device, and the workers decode
+    and shift, so the device does not wait on the CPU between previews."""
     from timbre.runtime import default_threads
 
     count = default_threads() if workers is None else workers
-    if not model.parallel_safe or count <= 1 or len(paths) < 2 * PART_PRESETS:
+    if count <= 1 or len(paths) < 2 * PART_PRESETS:
         for path in paths:
             yield embed_views(model, path, semitones, progress)
         return
@@ -129,11 +132,47 @@ def _views_in_order(lib, model, paths: list[str], semitones: tuple[int, ...], wo
     from timbre.index import workers as work
 
     spec = lib.embedder_spec
-    initargs = (os.getpid(), embedder_target(spec["name"]), spec.get("options", {}), spec["sample_rate"])
-    for vectors, problem in work.ordered_pool_map(partial(_worker_views, semitones=semitones), paths, count, initargs):
+    if model.parallel_safe:
+        initargs = (os.getpid(), embedder_target(spec["name"]), spec.get("options", {}), spec["sample_rate"])
+        for vectors, problem in work.ordered_pool_map(partial(_worker_views, semitones=semitones), paths, count,
+                                                      initargs):
+            if problem:
+                progress.note(problem)
+            yield vectors
+        return
+    decoded = work.ordered_pool_map(partial(_worker_view_clips, semitones=semitones, sample_rate=model.sample_rate),
+                                    paths, count, (os.getpid(), None, {}, spec["sample_rate"]))
+    yield from _embed_decoded(model, decoded, len(semitones), progress)
+
+
+def _embed_decoded(model, decoded, views: int, progress: Progress):
+    """Vectors (or ``None``) per preview from ``(clips or None, note or None)``, in order: the
+    clips of a few previews go through the model in one call, as many as indexing batches (the
+    embedder's ``batch_size`` clips)."""
+    per_call = max(1, int(getattr(model, "batch_size", views)) // views)
+    group: list = []
+    for clips, problem in decoded:
         if problem:
             progress.note(problem)
-        yield vectors
+        group.append(clips)
+        if len(group) >= per_call:
+            yield from _embed_group(model, group)
+            group = []
+    yield from _embed_group(model, group)
+
+
+def _embed_group(model, group: list):
+    """The views of each preview in ``group`` (``None`` where it could not be decoded)."""
+    clips = [clip for shifted in group if shifted is not None for clip in shifted]
+    vectors = np.asarray(model.embed_audio(clips), np.float32) if clips else None
+    start = 0
+    for shifted in group:
+        if shifted is None:
+            yield None
+            continue
+        mine = vectors[start:start + len(shifted)]
+        start += len(shifted)
+        yield mine if np.isfinite(mine).all() else None
 
 
 def _worker_views(path: str, semitones: tuple[int, ...]):
@@ -143,6 +182,13 @@ def _worker_views(path: str, semitones: tuple[int, ...]):
     notes: list[str] = []
     vectors = embed_views(work.worker_embedder(), path, semitones, _Notes(notes))
     return vectors, (notes[0] if notes else None)
+
+
+def _worker_view_clips(path: str, semitones: tuple[int, ...], sample_rate: int):
+    """In a pool worker: ``(shifted clips or None, note or None)`` of one preview."""
+    notes: list[str] = []
+    clips = shifted_clips(path, sample_rate, semitones, _Notes(notes))
+    return clips, (notes[0] if notes else None)
 
 
 class _Notes(NullProgress):
@@ -159,17 +205,25 @@ class _Notes(NullProgress):
 def embed_views(model, path: str, semitones: Sequence[int], progress: Progress) -> np.ndarray | None:
     """``(len(semitones), dim)`` unit vectors of the preview at ``path`` shifted by each of
     ``semitones``; ``None`` (with a note) when it cannot be decoded."""
+    clips = shifted_clips(path, model.sample_rate, semitones, progress)
+    if clips is None:
+        return None
+    vectors = np.asarray(model.embed_audio(clips), np.float32)
+    return vectors if np.isfinite(vectors).all() else None
+
+
+def shifted_clips(path: str, sample_rate: int, semitones: Sequence[int], progress: Progress) -> list | None:
+    """The preview at ``path`` decoded at ``sample_rate`` and resampled to each of ``semitones``;
+    ``None`` (with a note) when it cannot be decoded."""
     from timbre.audio import load_audio, pitch_shift
     from timbre.errors import AudioError
 
     try:
-        audio = load_audio(path, model.sample_rate)
+        audio = load_audio(path, sample_rate)
     except (AudioError, OSError) as exc:
         progress.note(f"pitch views: skipped {path}: {exc}")
         return None
-    clips = [pitch_shift(audio, model.sample_rate, s) for s in semitones]
-    vectors = np.asarray(model.embed_audio(clips), np.float32)
-    return vectors if np.isfinite(vectors).all() else None
+    return [pitch_shift(audio, sample_rate, s) for s in semitones]
 
 
 def view_vectors(lib) -> np.ndarray | None:
