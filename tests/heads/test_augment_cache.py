@@ -61,3 +61,40 @@ def test_other_settings_recompute_and_a_second_run_decodes_nothing(tmp_path, mon
     assert len(seen) == 8
     cache = os.listdir(os.path.join(index, "cache"))
     assert len([n for n in cache if n.startswith("augment-") and n.endswith(".npz")]) == 2
+
+
+class MainProcessToy:
+    """The toy embedder seen as a torch one: not ``parallel_safe``; records each call's size."""
+
+    parallel_safe = False
+    batch_size = 8
+
+    def __init__(self, inner):
+        self.inner, self.calls = inner, []
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def embed_audio(self, batch):
+        self.calls.append(len(batch))
+        return self.inner.embed_audio(batch)
+
+
+def test_worker_processes_make_the_same_augmented_clips_for_either_kind_of_embedder(tmp_path):
+    lib_dir, index = tmp_path / "lib", str(tmp_path / "idx")
+    make_presets(str(lib_dir), augment.POOLED_PRESETS + 4)
+    build_index([str(lib_dir)], index, "headtoy", workers=0)
+    with open(os.path.join(str(lib_dir), "bank1", "preset03.wav"), "wb") as fh:  # broken after indexing
+        fh.write(b"not audio")
+    lib = open_index(index)
+    here = augment.embed_augmentations(lib, SETTINGS, seed=3, workers=0)
+    broken = lib.paths.index(os.path.join(str(lib_dir), "bank1", "preset03.wav"))
+    assert np.isnan(here[2 * broken:2 * broken + 2]).all()
+    assert np.isfinite(np.delete(here, [2 * broken, 2 * broken + 1], axis=0)).all()
+    in_workers = augment.embed_augmentations(lib, SETTINGS, seed=3, workers=2)  # headtoy embeds in the workers
+    np.testing.assert_allclose(in_workers, here, atol=1e-6)
+    torch_like = MainProcessToy(lib.load_embedder())
+    lib.use_embedder(torch_like)
+    fed = augment.embed_augmentations(lib, SETTINGS, seed=3, workers=2)  # clips made in workers, embedded here
+    np.testing.assert_allclose(fed, here, atol=1e-6)
+    assert max(torch_like.calls) == 8 and sum(torch_like.calls) == 2 * (augment.POOLED_PRESETS + 3)

@@ -16,6 +16,7 @@ from cli_run import timbre  # noqa: E402
 from ogg_files import write_ogg  # noqa: E402
 
 from timbre.index import build_index, open_index  # noqa: E402
+from timbre.progress import NullProgress  # noqa: E402
 from timbre.index import views as views_module  # noqa: E402
 from timbre.index.views import (DEFAULT_SEMITONES, complete_views, parse_semitones, view_semitones,  # noqa: E402
                                 view_store, view_vectors)
@@ -49,9 +50,8 @@ def test_moved_previews_keep_their_views_and_new_ones_get_theirs(tmp_path, monke
     shutil.move(os.path.join(lib_dir, "saw.ogg"), os.path.join(lib_dir, "moved", "saw renamed.ogg"))
     write_library(lib_dir, FAMILIES[3:])
     embedded = []
-    real = views_module.embed_views
-    monkeypatch.setattr(views_module, "embed_views", lambda model, path, *a: embedded.append(path) or real(
-        model, path, *a))
+    real = views_module.shifted_clips
+    monkeypatch.setattr(views_module, "shifted_clips", lambda path, *a: embedded.append(path) or real(path, *a))
     report = build_index([lib_dir], str(tmp_path / "idx"), workers=0)
     assert report.views == 1 and [os.path.basename(p) for p in embedded] == ["organ.ogg"]
     lib = open_index(str(tmp_path / "idx"))
@@ -63,25 +63,25 @@ def test_a_crash_keeps_the_parts_already_saved_and_the_next_run_finishes(tmp_pat
     build_index([lib_dir], str(tmp_path / "idx"), "spectral", workers=0, views=())
     lib = open_index(str(tmp_path / "idx"))
     monkeypatch.setattr(views_module, "PART_PRESETS", 1)
-    real, calls = views_module.embed_views, []
+    real, calls = views_module.shifted_clips, []
 
     def crash_on_third(*args):
-        calls.append(args[1])
+        calls.append(args[0])
         if len(calls) == 3:
             raise KeyboardInterrupt
         return real(*args)
 
-    monkeypatch.setattr(views_module, "embed_views", crash_on_third)
+    monkeypatch.setattr(views_module, "shifted_clips", crash_on_third)
     with pytest.raises(KeyboardInterrupt):
         complete_views(lib, (-5, 0, 7))
     assert len(view_store(lib, (-5, 0, 7)).load()) == 2  # two parts were written before the crash
-    monkeypatch.setattr(views_module, "embed_views", real)
+    monkeypatch.setattr(views_module, "shifted_clips", real)
     assert complete_views(lib, (-5, 0, 7)) == 2  # only the two left
 
 
 def test_a_preview_that_cannot_be_decoded_is_searched_by_its_own_vector(tmp_path, monkeypatch):
     lib_dir = write_library(tmp_path / "lib", FAMILIES[:2])
-    monkeypatch.setattr(views_module, "embed_views", lambda *a: None)
+    monkeypatch.setattr(views_module, "shifted_clips", lambda *a: None)
     build_index([lib_dir], str(tmp_path / "idx"), "spectral", workers=0)
     lib = open_index(str(tmp_path / "idx"))
     np.testing.assert_array_equal(view_vectors(lib), np.repeat(lib.vectors[:, None], len(DEFAULT_SEMITONES), 1))
@@ -169,7 +169,7 @@ def test_a_torch_embedder_embeds_views_here_from_clips_the_workers_decode(tmp_pa
     lib.use_embedder(model)
     monkeypatch.setattr(views_module, "PART_PRESETS", 1)  # 4 previews are enough for a pool
     notes = []
-    progress = views_module.NullProgress()
+    progress = NullProgress()
     progress.note = notes.append
     assert complete_views(lib, (-7, 0, 12), progress=progress, workers=2) == 3
     assert len(notes) == 1 and "pitch views: skipped" in notes[0] and "square.ogg" in notes[0]
@@ -180,6 +180,6 @@ def test_a_torch_embedder_embeds_views_here_from_clips_the_workers_decode(tmp_pa
     for row, key in enumerate(lib.hashes):
         if key != square:
             expected = views_module.embed_views(model.inner, lib.records[row]["path"], (-7, 0, 12),
-                                                views_module.NullProgress())
+                                                NullProgress())
             np.testing.assert_allclose(stored[key], expected, atol=1e-6)
 

@@ -35,6 +35,8 @@ from timbre.progress import Progress, ensure_progress
 FADE_SECONDS = 0.01
 #: Settings that choose which presets are augmented, not what their clips are (kept out of the cache key).
 BUDGET_KEYS = ("max_presets",)
+#: Fewer presets than this are augmented in this process (a pool's start costs more).
+POOLED_PRESETS = 32
 
 CostCheck = Callable[[int, float, int], None]
 
@@ -70,28 +72,47 @@ def augmented_views(lib, settings: dict, seed: int = 0, progress: Progress | Non
 
 
 def embed_augmentations(lib, settings: dict, seed: int = 0, progress: Progress | None = None,
-                        rows: list[int] | None = None) -> np.ndarray:
+                        rows: list[int] | None = None, workers: int | None = None) -> np.ndarray:
     """Decode, augment and embed the previews at ``rows`` of ``lib.records`` (default: all);
-    ``(len(rows) * variants_per_preset, dim)`` with NaN rows for failures."""
+    ``(len(rows) * variants_per_preset, dim)`` with NaN rows for failures. With ``workers``
+    processes (default: the usable cores) the clips are made in parallel, and embedded there
+    too for a ``parallel_safe`` embedder (:mod:`timbre.index.clip_feed`); the clips do not
+    depend on where they are made."""
+    from functools import partial
+
+    from timbre.index.clip_feed import embed_made_clips
+    from timbre.runtime import default_threads
+
     embedder = lib.load_embedder()
-    per_preset, sr = int(settings["variants_per_preset"]), embedder.sample_rate
+    per_preset = int(settings["variants_per_preset"])
     records = [lib.records[row] for row in (range(len(lib.records)) if rows is None else rows)]
+    items = [(record["path"], augment_cache.content_key(record)) for record in records]
     out = np.full((len(records) * per_preset, embedder.dim), np.nan, dtype=np.float32)
     progress = ensure_progress(progress)
     progress.start(len(records), "augmenting previews", unit="file")
-    for i, record in enumerate(records):
-        try:
-            audio = load_audio(record["path"], sr)
-        except (AudioError, OSError) as exc:
-            progress.note(f"augment: skipped {record['path']}: {exc}")
-            progress.advance()
-            continue
-        rng = _preset_rng(seed, augment_cache.content_key(record))
-        clips = [augment_clip(audio, sr, settings, rng) for _ in range(per_preset)]
-        out[i * per_preset:(i + 1) * per_preset] = embedder.embed_audio(clips)
+    maker = partial(augmented_clips, settings=settings, seed=seed)
+    count = default_threads() if workers is None else workers
+    for i, vectors in enumerate(embed_made_clips(embedder, lib.embedder_spec, maker, items, count, progress,
+                                                 min_pooled=POOLED_PRESETS)):
+        if vectors is not None:
+            out[i * per_preset:(i + 1) * per_preset] = vectors
         progress.advance()
     progress.close()
     return out
+
+
+def augmented_clips(item: tuple[str, str], sample_rate: int, progress: Progress, settings: dict,
+                    seed: int) -> list[np.ndarray] | None:
+    """The ``variants_per_preset`` augmented clips of the preview ``item = (path, content key)``;
+    ``None`` (with a note) when it cannot be decoded."""
+    path, key = item
+    try:
+        audio = load_audio(path, sample_rate)
+    except (AudioError, OSError) as exc:
+        progress.note(f"augment: skipped {path}: {exc}")
+        return None
+    rng = _preset_rng(seed, key)
+    return [augment_clip(audio, sample_rate, settings, rng) for _ in range(int(settings["variants_per_preset"]))]
 
 
 def _embed_measured(lib, settings: dict, seed: int, progress: Progress | None, rows: list[int],

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from timbre.index.content_rows import ContentRows
-from timbre.progress import NullProgress, Progress, ensure_progress
+from timbre.progress import Progress, ensure_progress
 
 VIEWS_VERSION = 1
 #: Octave, fifth and fourth either side: the intervals a loop most often sits at from C3.
@@ -116,100 +116,30 @@ def complete_views(lib, semitones: Sequence[int] | None = None, progress: Progre
 
 def _views_in_order(lib, model, paths: list[str], semitones: tuple[int, ...], workers: int | None,
                     progress: Progress):
-    """``embed_views`` of each path, in order. With a pool: a ``parallel_safe`` (numpy) embedder
-    runs whole in the workers; a torch embedder stays here, on its device, and the workers decode
-    and shift, so the device does not wait on the CPU between previews."""
+    """``embed_views`` of each path, in order, fed as :mod:`timbre.index.clip_feed` does."""
+    from functools import partial
+
+    from timbre.index.clip_feed import embed_made_clips
     from timbre.runtime import default_threads
 
     count = default_threads() if workers is None else workers
-    if count <= 1 or len(paths) < 2 * PART_PRESETS:
-        for path in paths:
-            yield embed_views(model, path, semitones, progress)
-        return
-    from functools import partial
-
-    from timbre.embedders import embedder_target
-    from timbre.index import workers as work
-
-    spec = lib.embedder_spec
-    if model.parallel_safe:
-        initargs = (os.getpid(), embedder_target(spec["name"]), spec.get("options", {}), spec["sample_rate"])
-        for vectors, problem in work.ordered_pool_map(partial(_worker_views, semitones=semitones), paths, count,
-                                                      initargs):
-            if problem:
-                progress.note(problem)
-            yield vectors
-        return
-    decoded = work.ordered_pool_map(partial(_worker_view_clips, semitones=semitones, sample_rate=model.sample_rate),
-                                    paths, count, (os.getpid(), None, {}, spec["sample_rate"]))
-    yield from _embed_decoded(model, decoded, len(semitones), progress)
+    maker = partial(_clips_of_path, semitones=semitones)
+    yield from embed_made_clips(model, lib.embedder_spec, maker, paths, count, progress,
+                                min_pooled=2 * PART_PRESETS)
 
 
-def _embed_decoded(model, decoded, views: int, progress: Progress):
-    """Vectors (or ``None``) per preview from ``(clips or None, note or None)``, in order: the
-    clips of a few previews go through the model in one call, as many as indexing batches (the
-    embedder's ``batch_size`` clips)."""
-    per_call = max(1, int(getattr(model, "batch_size", views)) // views)
-    group: list = []
-    for clips, problem in decoded:
-        if problem:
-            progress.note(problem)
-        group.append(clips)
-        if len(group) >= per_call:
-            yield from _embed_group(model, group)
-            group = []
-    yield from _embed_group(model, group)
-
-
-def _embed_group(model, group: list):
-    """The views of each preview in ``group`` (``None`` where it could not be decoded)."""
-    clips = [clip for shifted in group if shifted is not None for clip in shifted]
-    vectors = np.asarray(model.embed_audio(clips), np.float32) if clips else None
-    start = 0
-    for shifted in group:
-        if shifted is None:
-            yield None
-            continue
-        mine = vectors[start:start + len(shifted)]
-        start += len(shifted)
-        yield mine if np.isfinite(mine).all() else None
-
-
-def _worker_views(path: str, semitones: tuple[int, ...]):
-    """In a pool worker: ``(views or None, note or None)`` of one preview."""
-    from timbre.index import workers as work
-
-    notes: list[str] = []
-    vectors = embed_views(work.worker_embedder(), path, semitones, _Notes(notes))
-    return vectors, (notes[0] if notes else None)
-
-
-def _worker_view_clips(path: str, semitones: tuple[int, ...], sample_rate: int):
-    """In a pool worker: ``(shifted clips or None, note or None)`` of one preview."""
-    notes: list[str] = []
-    clips = shifted_clips(path, sample_rate, semitones, _Notes(notes))
-    return clips, (notes[0] if notes else None)
-
-
-class _Notes(NullProgress):
-    """Collects ``progress.note`` lines in a worker (its progress bar lives in the parent)."""
-
-    def __init__(self, lines: list[str]):
-        super().__init__()
-        self.lines = lines
-
-    def note(self, line: str) -> None:
-        self.lines.append(line)
+def _clips_of_path(path: str, sample_rate: int, progress: Progress, semitones: tuple[int, ...]):
+    """``shifted_clips`` with the argument order of a ``clip_feed.ClipMaker``."""
+    return shifted_clips(path, sample_rate, semitones, progress)
 
 
 def embed_views(model, path: str, semitones: Sequence[int], progress: Progress) -> np.ndarray | None:
     """``(len(semitones), dim)`` unit vectors of the preview at ``path`` shifted by each of
     ``semitones``; ``None`` (with a note) when it cannot be decoded."""
+    from timbre.index.clip_feed import finite_or_none
+
     clips = shifted_clips(path, model.sample_rate, semitones, progress)
-    if clips is None:
-        return None
-    vectors = np.asarray(model.embed_audio(clips), np.float32)
-    return vectors if np.isfinite(vectors).all() else None
+    return None if clips is None else finite_or_none(np.asarray(model.embed_audio(clips), np.float32))
 
 
 def shifted_clips(path: str, sample_rate: int, semitones: Sequence[int], progress: Progress) -> list | None:

@@ -8,11 +8,13 @@ already indexed: its stored vector is reused, nothing is decoded) or ``("skip", 
 
 from __future__ import annotations
 
+import contextlib
 import os
 from importlib import import_module
 from typing import Any, Callable, Iterable, Iterator
 
-_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
+                "NUMEXPR_NUM_THREADS")
 
 #: The embedder built once per worker process (None: the main process embeds).
 _worker_embedder: Any = None
@@ -46,12 +48,32 @@ def ordered_pool_map(function: Callable[[Any], Any], items: Iterable[Any], count
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(count, mp_context=context, initializer=init_worker, initargs=initargs) as pool:
         pending = iter(items)
-        inflight = deque(pool.submit(function, item) for item in islice(pending, count * 4))
+        with single_threaded_children():  # the first submissions start the processes
+            inflight = deque(pool.submit(function, item) for item in islice(pending, count * 4))
         while inflight:
             yield inflight.popleft().result()
             following = next(pending, None)
             if following is not None:
                 inflight.append(pool.submit(function, following))
+
+
+@contextlib.contextmanager
+def single_threaded_children() -> Iterator[None]:
+    """BLAS/OpenMP thread variables at 1 while processes are started here, restored after.
+
+    A spawned worker reads them when it first imports numpy, which happens while it unpickles
+    its initializer, before ``init_worker`` runs: set there, they come too late, and each
+    worker's BLAS takes a thread per core (2 workers on 2 cores ran 2.5x slower each)."""
+    saved = {var: os.environ.get(var) for var in _THREAD_VARS}
+    os.environ.update({var: "1" for var in _THREAD_VARS})
+    try:
+        yield
+    finally:
+        for var, value in saved.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
 
 
 def worker_embedder() -> Any:
