@@ -122,3 +122,19 @@ def test_the_notes_reorder_the_candidates_by_the_mixed_score():
     assert scores[0][1] == pytest.approx(WHOLE_WEIGHT * 0.7)
     unchanged = rank_rows_thorough(lib, whole, [np.zeros((0, 4), np.float32)], 4)
     assert [a.tolist() for a in unchanged] == [a.tolist() for a in rank_rows(lib, whole, 4)]
+
+
+def test_thorough_decodes_each_target_once_and_skips_bad_ones(spectral_library, tmp_path, monkeypatch):
+    import timbre.audio
+
+    index, _ = spectral_library
+    good = write_target(tmp_path, "loop.wav", sequence("square", [48, 55, 60]))
+    bad = str(tmp_path / "bad.wav")
+    with open(bad, "wb") as fh:
+        fh.write(b"not audio")
+    decoded = []
+    real = timbre.audio.load_audio
+    monkeypatch.setattr(timbre.audio, "load_audio", lambda path, sr: decoded.append(path) or real(path, sr))
+    results = search_audio(index, [bad, good], top=3, thorough=True)
+    assert decoded == [bad, good]  # one decoding per target, shared by the whole loop and its notes
+    assert results[0].error and results[1].hits[0].name.startswith("square")

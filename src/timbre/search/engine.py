@@ -42,11 +42,10 @@ def search_audio(index, targets: list[str], *, top: int = 10, method: str = "fla
     lib = _as_library(index)
     model = lib.load_embedder()
     progress = ensure_progress(progress)
-    queries, failures = embed_files(model, targets, progress)
+    queries, failures, notes = embed_files(model, targets, progress, with_notes=thorough)
     if failures and len(failures) == len(targets) and raise_if_all_fail:
         raise next(iter(failures.values()))
     ok = [t for t in targets if t not in failures]
-    notes = embed_target_notes(model, ok, progress) if thorough and ok else None
     ranked = iter(ranked_hits(lib, queries, top, method=method, head=head, rerank=rerank, ef_search=ef_search,
                                keep=keep, notes=notes) if ok else [])
     return [SearchResult(t, error=str(failures[t])) if t in failures else SearchResult(t, next(ranked))
@@ -97,12 +96,17 @@ def _as_library(index):
     return index
 
 
-def embed_files(model, targets: list[str], progress) -> tuple[np.ndarray, dict[str, AudioError]]:
-    """Unit vectors of the decodable targets (in order) and the errors of the others."""
+def embed_files(model, targets: list[str], progress, with_notes: bool = False
+                ) -> tuple[np.ndarray, dict[str, AudioError], list[np.ndarray] | None]:
+    """Unit vectors of the decodable targets (in order), the errors of the others, and with
+    ``with_notes`` the base-space vectors of each decodable target's note events (from the same
+    decoding; else ``None``)."""
     from timbre.audio import load_audio
+    from timbre.search.notes import embed_notes
 
     failures: dict[str, AudioError] = {}
     vectors: list[np.ndarray] = []
+    notes: list[np.ndarray] | None = [] if with_notes else None
     batch: list[np.ndarray] = []
     progress.start(len(targets), "embedding targets", "file")
     for target in targets:
@@ -110,6 +114,9 @@ def embed_files(model, targets: list[str], progress) -> tuple[np.ndarray, dict[s
             batch.append(load_audio(target, model.sample_rate))
         except AudioError as err:
             failures[target] = err
+        else:
+            if notes is not None:
+                notes.append(embed_notes(model, batch[-1]))
         if len(batch) >= model.batch_size:
             vectors.append(np.asarray(model.embed_audio(batch), np.float32))
             batch = []
@@ -118,21 +125,7 @@ def embed_files(model, targets: list[str], progress) -> tuple[np.ndarray, dict[s
         vectors.append(np.asarray(model.embed_audio(batch), np.float32))
     progress.close()
     dim = int(model.dim)
-    return (np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32)), failures
-
-
-def embed_target_notes(model, targets: list[str], progress) -> list[np.ndarray]:
-    """Base-space vectors of the note events of each (decodable) target, in order."""
-    from timbre.audio import load_audio
-    from timbre.search.notes import embed_notes
-
-    progress.start(len(targets), "embedding notes", "file")
-    notes = []
-    for target in targets:
-        notes.append(embed_notes(model, load_audio(target, model.sample_rate)))
-        progress.advance(1)
-    progress.close()
-    return notes
+    return (np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32)), failures, notes
 
 
 def ranked_hits(lib, queries: np.ndarray, top: int, *, method: str = "flat", head=None, rerank: int | None = None,
