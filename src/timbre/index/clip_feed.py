@@ -63,13 +63,16 @@ def _embed(model, clips: list | None) -> np.ndarray | None:
 def _embed_in_groups(model, made: Iterable[tuple[list | None, str | None]], progress: Progress):
     """Per item, in order, from ``(clips or None, note or None)``: the clips of a few items go
     through the model in one call, about ``model.batch_size`` clips."""
+    per_call = int(getattr(model, "batch_size", 1))
     group: list = []
+    clip_count = 0
     for clips, problem in made:
         _note(progress, problem)
         group.append(clips)
-        if sum(len(c) for c in group if c is not None) >= int(getattr(model, "batch_size", 1)):
+        clip_count += 0 if clips is None else len(clips)
+        if clip_count >= per_call:
             yield from _embed_group(model, group)
-            group = []
+            group, clip_count = [], 0
     yield from _embed_group(model, group)
 
 

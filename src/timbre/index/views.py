@@ -116,7 +116,7 @@ def complete_views(lib, semitones: Sequence[int] | None = None, progress: Progre
 
 def _views_in_order(lib, model, paths: list[str], semitones: tuple[int, ...], workers: int | None,
                     progress: Progress):
-    """``embed_views`` of each path, in order, fed as :mod:`timbre.index.clip_feed` does."""
+    """What ``embed_views`` gives for each path, in order, fed as :mod:`timbre.index.clip_feed` does."""
     from functools import partial
 
     from timbre.index.clip_feed import embed_made_clips
