@@ -111,6 +111,9 @@ class ScaledHead:
 
     id = "scaled"
 
+    def __init__(self, embedder_fingerprint):
+        self.embedder_fingerprint = embedder_fingerprint
+
     def project(self, vectors):
         out = np.asarray(vectors)[:, :8]
         return out / np.linalg.norm(out, axis=1, keepdims=True)
@@ -134,7 +137,16 @@ def test_map_is_computed_once_per_index_state_and_head(index_path, monkeypatch):
     np.testing.assert_array_equal(first, again)
     assert first.shape == (len(lib.records), 2)
 
-    projected = library_map.library_map(lib, head=ScaledHead())
-    library_map.library_map(open_index(index_path), head=ScaledHead())
+    fingerprint = lib.embedder_spec["fingerprint"]
+    projected = library_map.library_map(lib, head=ScaledHead(fingerprint))
+    library_map.library_map(open_index(index_path), head=ScaledHead(fingerprint))
     assert calls == [lib.vectors.shape, (len(lib.records), 8)]
     assert projected.shape == first.shape
+
+
+def test_map_refuses_a_head_trained_on_another_embedder(index_path):
+    from timbre.errors import HeadError
+    from timbre.index import open_index
+
+    with pytest.raises(HeadError, match="trained on embedder fingerprint"):
+        library_map.library_map(open_index(index_path), head=ScaledHead("another-embedder"))

@@ -55,8 +55,9 @@ def library_map(lib, head=None, progress: Progress | None = None) -> np.ndarray:
     key = f"map{LAYOUT_VERSION}-{head.id if head is not None else 'base'}"
 
     def compute() -> np.ndarray:
-        vectors = head.project(lib.vectors) if head is not None else lib.vectors
-        return layout_2d(vectors, progress=progress)
+        from timbre.search.space import plain_space
+
+        return layout_2d(plain_space(lib, head), progress=progress)
 
     return lib.cached_array(key, compute)
 

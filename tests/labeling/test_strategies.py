@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import timbre.search
-from timbre.errors import LabelingError
+from timbre.errors import HeadError, LabelingError
 from timbre.labeling.strategies import STRATEGIES, pair_id, select_candidates
 
 
@@ -43,6 +43,16 @@ def test_uncertainty_prefers_pairs_near_the_head_boundary(library):
     every = library.vectors @ library.vectors.T
     typical = np.median(np.abs(every[np.triu_indices(len(every), 1)] - 0.5))
     assert np.mean(np.abs(np.array(sims) - 0.5)) < typical
+
+
+@pytest.mark.parametrize("fingerprint, project, message", [
+    ("another-embedder", lambda v: v, "trained on embedder fingerprint"),
+    ("fp", lambda v: v * np.nan, "NaN"),
+])
+def test_uncertainty_refuses_a_head_that_does_not_fit_the_index(library, fingerprint, project, message):
+    head = SimpleNamespace(id="h1", embedder_fingerprint=fingerprint, project=project)
+    with pytest.raises(HeadError, match=message):
+        select_candidates(library, "uncertainty", 10, head=head, threshold=0.5)
 
 
 def test_queries_pairs_come_from_each_targets_result_list(library, monkeypatch):

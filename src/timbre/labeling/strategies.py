@@ -64,7 +64,9 @@ def select_candidates(lib, strategy: str, n: int, *, mode: str = "pair", targets
             raise LabelingError("--strategy queries needs your target files: add --targets loop.wav ...")
         stream = _from_queries(lib, targets, mode, head, progress)
     elif strategy == "uncertainty":
-        stream = _uncertain(_vectors(lib, head), mode, rng, threshold)
+        from timbre.search.space import plain_space
+
+        stream = _uncertain(plain_space(lib, head), mode, rng, threshold)
     elif strategy == "diverse":
         stream = _diverse(lib.vectors, mode, rng)
     else:
@@ -85,13 +87,6 @@ def _take(stream: Iterator[Candidate], n: int, hashes: list[str], mode: str, exc
             exclude.add(pid)
             chosen.append(cand)
     return chosen
-
-
-def _vectors(lib, head) -> np.ndarray:
-    """The library as the head sees it (cached in the index), or the base vectors."""
-    if head is None:
-        return lib.vectors
-    return lib.cached_array(f"head-{head.id}", lambda: head.project(lib.vectors))
 
 
 def _from_queries(lib, targets: list[str], mode: str, head, progress) -> Iterator[Candidate]:

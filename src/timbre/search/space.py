@@ -29,11 +29,23 @@ def library_space(lib, head=None) -> tuple[tuple[str, str | None], np.ndarray]:
         return key, base
 
     def compute() -> np.ndarray:
+        if not views_key:
+            return plain_space(lib, head)[:, None, :]
         _check_head(lib, head)
         flat = lib.cached_array(key[0], lambda: project_checked(head, base.reshape(-1, base.shape[2])), key[1])
         return flat.reshape(base.shape[0], base.shape[1], -1)
 
     return key, lib.memoized(("space", name, key[1]), compute)
+
+
+def plain_space(lib, head=None) -> np.ndarray:
+    """``(rows, dim)``: each preview's own vector (as recorded, no pitch views), in the base space
+    or through ``head`` (checked against the index's embedder, cached in the index). For comparing
+    previews with previews, which sit at the same pitch: the map, labeling questions."""
+    if head is None:
+        return lib.vectors
+    _check_head(lib, head)
+    return lib.cached_array(f"head-{head.id}", lambda: project_checked(head, lib.vectors))
 
 
 def _base_views(lib) -> np.ndarray:
