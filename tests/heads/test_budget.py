@@ -207,3 +207,15 @@ def test_measuring_the_cost_leaves_every_preset_with_its_own_clips(index):
     assert len(calls) == 1 and calls[0][:1] == (14,)
     np.testing.assert_array_equal(owner, np.repeat(np.arange(12), 2))
     np.testing.assert_array_equal(views, direct)
+
+
+def test_the_estimate_counts_the_processes_that_share_the_clips():
+    notes = []
+    progress = type("P", (), {"note": lambda self, text: notes.append(text)})()
+    budget.check_cost(4000, 0.012, 16, 2, "spectral", progress, confirm=None)
+    budget.check_cost(4000, 0.012, 16, 1, "clap", progress, confirm=None)
+    assert notes == ["augmentation: 4000 more clips to embed with spectral, about 24 s (12.0 ms a clip, measured on "
+                     "16 clips, 2 processes sharing them)",
+                     "augmentation: 4000 more clips to embed with clap, about 48 s (12.0 ms a clip, measured on "
+                     "16 clips)"]
+

@@ -38,7 +38,7 @@ BUDGET_KEYS = ("max_presets",)
 #: Fewer presets than this are augmented in this process (a pool's start costs more).
 POOLED_PRESETS = 32
 
-CostCheck = Callable[[int, float, int], None]
+CostCheck = Callable[[int, float, int, int], None]
 
 
 def augmented_views(lib, settings: dict, seed: int = 0, progress: Progress | None = None,
@@ -47,8 +47,9 @@ def augmented_views(lib, settings: dict, seed: int = 0, progress: Progress | Non
     """``(vectors (m, dim), owner rows (m,))`` of the augmented clips of the presets at ``rows``
     of ``lib`` (default: every preset); cached rows of the other presets are kept.
 
-    ``check_cost(clips left, seconds a clip, clips measured)`` is called once the cost of the
-    clips to embed has been measured on a few presets, before the rest; it may raise to stop."""
+    ``check_cost(clips left, seconds a clip, clips measured, processes sharing them)`` is called
+    once the cost of the clips to embed has been measured on a few presets, before the rest; it
+    may raise to stop."""
     per_preset = int(settings["variants_per_preset"])
     clip_settings = {k: v for k, v in settings.items() if k not in BUDGET_KEYS}  # same clips whatever the budget
     key = "augment-" + hashlib.sha1(json.dumps(
@@ -81,7 +82,6 @@ def embed_augmentations(lib, settings: dict, seed: int = 0, progress: Progress |
     from functools import partial
 
     from timbre.index.clip_feed import embed_made_clips
-    from timbre.runtime import default_threads
 
     embedder = lib.load_embedder()
     per_preset = int(settings["variants_per_preset"])
@@ -91,9 +91,8 @@ def embed_augmentations(lib, settings: dict, seed: int = 0, progress: Progress |
     progress = ensure_progress(progress)
     progress.start(len(records), "augmenting previews", unit="file")
     maker = partial(augmented_clips, settings=settings, seed=seed)
-    count = default_threads() if workers is None else workers
-    for i, vectors in enumerate(embed_made_clips(embedder, lib.embedder_spec, maker, items, count, progress,
-                                                 min_pooled=POOLED_PRESETS)):
+    for i, vectors in enumerate(embed_made_clips(embedder, lib.embedder_spec, maker, items, _workers(workers),
+                                                 progress, min_pooled=POOLED_PRESETS)):
         if vectors is not None:
             out[i * per_preset:(i + 1) * per_preset] = vectors
         progress.advance()
@@ -119,8 +118,9 @@ def _embed_measured(lib, settings: dict, seed: int, progress: Progress | None, r
                     check_cost: CostCheck | None) -> np.ndarray:
     """``embed_augmentations`` of ``rows`` (in that order); with ``check_cost``, one preset warms the
     model up and a few spread over ``rows`` are timed, and ``check_cost`` hears the cost of the rest
-    before it is embedded."""
+    before it is embedded (the timed presets run in this process, the rest maybe in a pool)."""
     from timbre.heads.budget import MEASURED_PRESETS, WARMUP_PRESETS
+    from timbre.index.clip_feed import embedding_processes
 
     per_preset = int(settings["variants_per_preset"])
     if check_cost is None or len(rows) <= WARMUP_PRESETS + MEASURED_PRESETS:
@@ -129,17 +129,23 @@ def _embed_measured(lib, settings: dict, seed: int, progress: Progress | None, r
     warm, timed = rows[:WARMUP_PRESETS], [rows[i] for i in spread]
     timed_rows = set(timed)
     rest = [row for row in rows[WARMUP_PRESETS:] if row not in timed_rows]
-    lib.load_embedder()  # loading the model is not embedding cost
+    model = lib.load_embedder()  # loading the model is not embedding cost
     done = {"warm": embed_augmentations(lib, settings, seed, rows=warm)}
     started = time.perf_counter()
     done["timed"] = embed_augmentations(lib, settings, seed, rows=timed)
     check_cost(len(rest) * per_preset, (time.perf_counter() - started) / (len(timed) * per_preset),
-               len(timed) * per_preset)
+               len(timed) * per_preset, embedding_processes(model, len(rest), _workers(None), POOLED_PRESETS))
     done["rest"] = embed_augmentations(lib, settings, seed, progress, rows=rest)
     by_row = {row: done[part][i * per_preset:(i + 1) * per_preset]
               for part, part_rows in (("warm", warm), ("timed", timed), ("rest", rest))
               for i, row in enumerate(part_rows)}
     return np.concatenate([by_row[row] for row in rows])
+
+
+def _workers(workers: int | None) -> int:
+    from timbre.runtime import default_threads
+
+    return default_threads() if workers is None else workers
 
 
 def augment_clip(audio: np.ndarray, sr: int, settings: dict, rng: np.random.Generator) -> np.ndarray:

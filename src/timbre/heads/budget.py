@@ -75,14 +75,16 @@ def describe_duration(seconds: float) -> str:
     return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
 
 
-def check_cost(clips: int, seconds_per_clip: float, measured: int, embedder: str, progress: Progress,
-               confirm: Confirm | None) -> None:
-    """Print the estimate for embedding ``clips`` more clips; ask ``confirm`` when it is long.
+def check_cost(clips: int, seconds_per_clip: float, measured: int, processes: int, embedder: str,
+               progress: Progress, confirm: Confirm | None) -> None:
+    """Print the estimate for embedding ``clips`` more clips, ``seconds_per_clip`` each in one
+    process, shared by ``processes``; ask ``confirm`` when it is long.
 
     ``confirm`` None: go ahead and say so. A ``False`` answer raises ``TimbreError`` (nothing saved)."""
-    seconds = clips * seconds_per_clip
+    seconds = clips * seconds_per_clip / max(processes, 1)
+    shared = f", {processes} processes sharing them" if processes > 1 else ""
     progress.note(f"augmentation: {clips} more clips to embed with {embedder}, about {describe_duration(seconds)} "
-                  f"({seconds_per_clip * 1000:.1f} ms a clip, measured on {measured} clips)")
+                  f"({seconds_per_clip * 1000:.1f} ms a clip, measured on {measured} clips{shared})")
     if seconds < CONFIRM_SECONDS:
         return
     if confirm is None:

@@ -32,7 +32,7 @@ def embed_made_clips(model, spec: dict, maker: ClipMaker, items: Sequence[Any], 
     """The vectors of ``maker``'s clips of each of ``items``, in order (see the module docstring).
     ``spec`` is the index's embedder spec (workers build a ``parallel_safe`` embedder from it);
     a pool starts only for ``workers`` > 1 and at least ``min_pooled`` items."""
-    if workers <= 1 or len(items) < max(2, min_pooled):
+    if not _pooled(len(items), workers, min_pooled):
         for item in items:
             yield finite_or_none(_embed(model, maker(item, model.sample_rate, progress)))
         return
@@ -49,6 +49,16 @@ def embed_made_clips(model, spec: dict, maker: ClipMaker, items: Sequence[Any], 
     made = work.ordered_pool_map(partial(_worker_clips, maker=maker, sample_rate=model.sample_rate), items,
                                  workers, (os.getpid(), None, {}, spec["sample_rate"]))
     yield from _embed_in_groups(model, made, progress)
+
+
+def embedding_processes(model, items: int, workers: int, min_pooled: int = 2) -> int:
+    """How many processes run ``model`` in ``embed_made_clips`` over ``items`` items: ``workers``
+    for a ``parallel_safe`` model fed through a pool, else 1 (a torch model embeds here)."""
+    return workers if model.parallel_safe and _pooled(items, workers, min_pooled) else 1
+
+
+def _pooled(items: int, workers: int, min_pooled: int) -> bool:
+    return workers > 1 and items >= max(2, min_pooled)
 
 
 def finite_or_none(vectors: np.ndarray | None) -> np.ndarray | None:
