@@ -91,8 +91,8 @@ def embed_augmentations(lib, settings: dict, seed: int = 0, progress: Progress |
     progress = ensure_progress(progress)
     progress.start(len(records), "augmenting previews", unit="file")
     maker = partial(augmented_clips, settings=settings, seed=seed)
-    for i, vectors in enumerate(embed_made_clips(embedder, lib.embedder_spec, maker, items, _workers(workers),
-                                                 progress, min_pooled=POOLED_PRESETS)):
+    for i, vectors in enumerate(embed_made_clips(embedder, lib.embedder_spec, maker, items, workers, progress,
+                                                 min_pooled=POOLED_PRESETS)):
         if vectors is not None:
             out[i * per_preset:(i + 1) * per_preset] = vectors
         progress.advance()
@@ -134,18 +134,12 @@ def _embed_measured(lib, settings: dict, seed: int, progress: Progress | None, r
     started = time.perf_counter()
     done["timed"] = embed_augmentations(lib, settings, seed, rows=timed)
     check_cost(len(rest) * per_preset, (time.perf_counter() - started) / (len(timed) * per_preset),
-               len(timed) * per_preset, embedding_processes(model, len(rest), _workers(None), POOLED_PRESETS))
+               len(timed) * per_preset, embedding_processes(model, len(rest), None, POOLED_PRESETS))
     done["rest"] = embed_augmentations(lib, settings, seed, progress, rows=rest)
     by_row = {row: done[part][i * per_preset:(i + 1) * per_preset]
               for part, part_rows in (("warm", warm), ("timed", timed), ("rest", rest))
               for i, row in enumerate(part_rows)}
     return np.concatenate([by_row[row] for row in rows])
-
-
-def _workers(workers: int | None) -> int:
-    from timbre.runtime import default_threads
-
-    return default_threads() if workers is None else workers
 
 
 def augment_clip(audio: np.ndarray, sr: int, settings: dict, rng: np.random.Generator) -> np.ndarray:

@@ -27,11 +27,13 @@ from timbre.progress import NullProgress, Progress
 ClipMaker = Callable[[Any, int, Progress], "list[np.ndarray] | None"]
 
 
-def embed_made_clips(model, spec: dict, maker: ClipMaker, items: Sequence[Any], workers: int,
+def embed_made_clips(model, spec: dict, maker: ClipMaker, items: Sequence[Any], workers: int | None,
                      progress: Progress, min_pooled: int = 2) -> Iterator[np.ndarray | None]:
     """The vectors of ``maker``'s clips of each of ``items``, in order (see the module docstring).
     ``spec`` is the index's embedder spec (workers build a ``parallel_safe`` embedder from it);
-    a pool starts only for ``workers`` > 1 and at least ``min_pooled`` items."""
+    a pool of ``workers`` processes (default: the usable cores) starts only for more than one
+    and at least ``min_pooled`` items."""
+    workers = _worker_count(workers)
     if not _pooled(len(items), workers, min_pooled):
         for item in items:
             yield finite_or_none(_embed(model, maker(item, model.sample_rate, progress)))
@@ -51,10 +53,17 @@ def embed_made_clips(model, spec: dict, maker: ClipMaker, items: Sequence[Any], 
     yield from _embed_in_groups(model, made, progress)
 
 
-def embedding_processes(model, items: int, workers: int, min_pooled: int = 2) -> int:
-    """How many processes run ``model`` in ``embed_made_clips`` over ``items`` items: ``workers``
-    for a ``parallel_safe`` model fed through a pool, else 1 (a torch model embeds here)."""
+def embedding_processes(model, items: int, workers: int | None, min_pooled: int = 2) -> int:
+    """How many processes run ``model`` in ``embed_made_clips`` over ``items`` items: the pool's
+    workers for a ``parallel_safe`` model fed through a pool, else 1 (a torch model embeds here)."""
+    workers = _worker_count(workers)
     return workers if model.parallel_safe and _pooled(items, workers, min_pooled) else 1
+
+
+def _worker_count(workers: int | None) -> int:
+    from timbre.runtime import default_threads
+
+    return default_threads() if workers is None else workers
 
 
 def _pooled(items: int, workers: int, min_pooled: int) -> bool:

@@ -120,11 +120,9 @@ def _views_in_order(lib, model, paths: list[str], semitones: tuple[int, ...], wo
     from functools import partial
 
     from timbre.index.clip_feed import embed_made_clips
-    from timbre.runtime import default_threads
 
-    count = default_threads() if workers is None else workers
     maker = partial(_clips_of_path, semitones=semitones)
-    yield from embed_made_clips(model, lib.embedder_spec, maker, paths, count, progress,
+    yield from embed_made_clips(model, lib.embedder_spec, maker, paths, workers, progress,
                                 min_pooled=2 * PART_PRESETS)
 
 
