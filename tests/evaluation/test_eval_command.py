@@ -15,7 +15,7 @@ def calls(monkeypatch):
     seen = []
 
     def fake_evaluate(bench_dir, embedders, *, heads=(), models_dir=None, out_dir, top=None, progress=None,
-                      thorough=False, views=None):
+                      thorough=False, views=None, textures=None):
         seen.append({"bench": bench_dir, "embedders": list(embedders), "heads": list(heads),
                      "models": models_dir, "out": out_dir, "top": top, "thorough": thorough})
         metrics = {"targets": 2, "recall@1": 0.5, "recall@5": 1.0, "recall@10": 1.0, "mrr": 0.75,

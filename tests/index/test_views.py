@@ -18,8 +18,11 @@ from ogg_files import write_ogg  # noqa: E402
 from timbre.index import build_index, open_index  # noqa: E402
 from timbre.progress import NullProgress  # noqa: E402
 from timbre.index import views as views_module  # noqa: E402
-from timbre.index.views import (DEFAULT_SEMITONES, complete_views, parse_semitones, view_semitones,  # noqa: E402
-                                view_store, view_vectors)
+from timbre.index.view_textures import TEXTURES, views_per_preview  # noqa: E402
+from timbre.index.views import (DEFAULT_SEMITONES, complete_views, parse_semitones,  # noqa: E402
+                                view_semitones, view_store, view_textures, view_vectors)
+
+DEFAULT_COUNT = views_per_preview(DEFAULT_SEMITONES, TEXTURES)  # spectral's default
 
 FAMILIES = ("saw", "square", "sine", "organ")
 
@@ -35,9 +38,10 @@ def test_a_new_index_gets_the_default_views_of_every_preview(tmp_path):
     report = build_index([write_library(tmp_path / "lib")], str(tmp_path / "idx"), "spectral", workers=0)
     lib = open_index(str(tmp_path / "idx"))
     assert view_semitones(lib) == DEFAULT_SEMITONES and report.views == len(FAMILIES)
+    assert view_textures(lib) == TEXTURES == ("note", "chord", "arp")  # spectral's default
     views = view_vectors(lib)
-    assert views.shape == (len(FAMILIES), len(DEFAULT_SEMITONES), lib.vectors.shape[1])
-    own = views[:, DEFAULT_SEMITONES.index(0)]
+    assert views.shape == (len(FAMILIES), DEFAULT_COUNT, lib.vectors.shape[1]) and DEFAULT_COUNT == 28
+    own = views[:, DEFAULT_SEMITONES.index(0)]  # the note views come first
     np.testing.assert_allclose(own, lib.vectors, atol=1e-5)  # the unshifted view is the row itself
     assert not np.allclose(views[:, 0], own)  # an octave down is another vector
     assert build_index([str(tmp_path / "lib")], str(tmp_path / "idx"), workers=0).views == 0  # nothing new
@@ -60,7 +64,7 @@ def test_moved_previews_keep_their_views_and_new_ones_get_theirs(tmp_path, monke
 
 def test_a_crash_keeps_the_parts_already_saved_and_the_next_run_finishes(tmp_path, monkeypatch):
     lib_dir = write_library(tmp_path / "lib")
-    build_index([lib_dir], str(tmp_path / "idx"), "spectral", workers=0, views=())
+    build_index([lib_dir], str(tmp_path / "idx"), "spectral", workers=0, views=(), textures=("note",))
     lib = open_index(str(tmp_path / "idx"))
     monkeypatch.setattr(views_module, "PART_PRESETS", 1)
     real, calls = views_module.shifted_clips, []
@@ -84,14 +88,22 @@ def test_a_preview_that_cannot_be_decoded_is_searched_by_its_own_vector(tmp_path
     monkeypatch.setattr(views_module, "shifted_clips", lambda *a: None)
     build_index([lib_dir], str(tmp_path / "idx"), "spectral", workers=0)
     lib = open_index(str(tmp_path / "idx"))
-    np.testing.assert_array_equal(view_vectors(lib), np.repeat(lib.vectors[:, None], len(DEFAULT_SEMITONES), 1))
+    np.testing.assert_array_equal(view_vectors(lib), np.repeat(lib.vectors[:, None], DEFAULT_COUNT, 1))
 
 
 def test_views_can_be_changed_or_turned_off_and_the_cli_says_so(tmp_path, monkeypatch, capsys):
     lib_dir, index = write_library(tmp_path / "lib", FAMILIES[:2]), str(tmp_path / "idx")
     code, out, err = timbre(monkeypatch, capsys, "index", lib_dir, "--index", index, "--views", "-12,0,12")
     assert code == 0 and "pitch views computed for 2" in out, err
-    assert json.load(open(os.path.join(index, "index.json")))["views"] == {"semitones": [-12, 0, 12]}
+    assert json.load(open(os.path.join(index, "index.json")))["views"] == {
+        "semitones": [-12, 0, 12], "textures": ["note", "chord", "arp"]}
+    code, out, err = timbre(monkeypatch, capsys, "index", lib_dir, "--index", index, "--view-textures", "arp,note")
+    assert code == 0 and "pitch views computed for 2" in out, err
+    assert json.load(open(os.path.join(index, "index.json")))["views"] == {
+        "semitones": [-12, 0, 12], "textures": ["note", "arp"]}  # the shifts kept, the textures in their order
+    assert view_vectors(open_index(index)).shape[1] == 6
+    code, out, err = timbre(monkeypatch, capsys, "index", lib_dir, "--index", index, "--view-textures", "pad")
+    assert code == 2 and err.startswith("error: view textures") and " — " in err and len(err.strip().splitlines()) == 1
     code, out, err = timbre(monkeypatch, capsys, "index", lib_dir, "--index", index, "--views", "none", "--json")
     assert code == 0 and json.loads(out)["views"] == 0
     assert view_vectors(open_index(index)) is None
@@ -106,7 +118,9 @@ def test_changing_the_views_deletes_the_old_ones_from_disk(tmp_path):
     default_store = stores()
     build_index([lib_dir], index, "spectral", workers=0, views=(-12, 0, 12))
     assert len(stores()) == 1 and stores() != default_store
-    assert view_vectors(open_index(index)).shape[1] == 3
+    assert view_vectors(open_index(index)).shape[1] == views_per_preview((-12, 0, 12), TEXTURES)
+    build_index([lib_dir], index, "spectral", workers=0, textures=("note",))
+    assert len(stores()) == 1 and view_vectors(open_index(index)).shape[1] == 3
     build_index([lib_dir], index, "spectral", workers=0, views=())
     assert stores() == []
 
@@ -128,11 +142,11 @@ def test_worker_processes_compute_the_same_views(tmp_path, monkeypatch):
     build_index([lib_dir], str(tmp_path / "idx"), "spectral", workers=0, views=())
     lib = open_index(str(tmp_path / "idx"))
     monkeypatch.setattr(views_module, "PART_PRESETS", 1)  # 4 previews are enough for a pool
-    assert complete_views(lib, (-7, 0, 12), workers=2) == 4
+    assert complete_views(lib, (-7, 0, 12), workers=2) == 4  # every texture: 12 views each
     pooled = view_store(lib, (-7, 0, 12)).load()
-    monkeypatch.setattr(views_module, "view_store", lambda lib, s: views_module.ContentRows(str(tmp_path / "x"), 3))
+    monkeypatch.setattr(views_module, "view_store", lambda *a: views_module.ContentRows(str(tmp_path / "x"), 12))
     assert complete_views(lib, (-7, 0, 12), workers=0) == 4
-    here = views_module.ContentRows(str(tmp_path / "x"), 3).load()
+    here = views_module.ContentRows(str(tmp_path / "x"), 12).load()
     assert sorted(pooled) == sorted(here) == sorted(lib.hashes)
     for key in here:
         np.testing.assert_allclose(pooled[key], here[key], atol=1e-6)
@@ -161,7 +175,7 @@ class MainProcessSpectral:
 
 def test_a_torch_embedder_embeds_views_here_from_clips_the_workers_decode(tmp_path, monkeypatch):
     lib_dir = write_library(tmp_path / "lib")
-    build_index([lib_dir], str(tmp_path / "idx"), "spectral", workers=0, views=())
+    build_index([lib_dir], str(tmp_path / "idx"), "spectral", workers=0, views=(), textures=("note",))
     lib = open_index(str(tmp_path / "idx"))
     with open(os.path.join(lib_dir, "square.ogg"), "wb") as fh:  # indexed, then broken on disk
         fh.write(b"not audio any more")

@@ -57,14 +57,35 @@ def progress_bar():
     return TqdmProgress()
 
 
+def textures_option():
+    return typer.Option(
+        None, "--view-textures", help="What each pitch view plays: note (the preview shifted), chord (a major and "
+        "a minor triad of it), arp (an 8-note arpeggio of it), comma-separated, or 'all'. Chords and arpeggios "
+        "let loops of chords and fast notes find their preset, at 4x the views' embedding time "
+        "[default: keep the index's; a new index gets 'all' with spectral and mfcc, 'note' with embedders "
+        "that have weights]")
+
+
+def parse_view_textures(text: str | None) -> tuple[str, ...] | None:
+    """The ``--view-textures`` value (``None``: not given); a bad value is one ``TimbreError`` line."""
+    from timbre.index.view_textures import parse_textures
+
+    return _parsed(parse_textures, text)
+
+
 def parse_views(text: str | None) -> tuple[int, ...] | None:
     """The ``--views`` value as semitones (``None``: not given); a bad value is one ``TimbreError`` line."""
-    from timbre.errors import TimbreError
     from timbre.index.views import parse_semitones
+
+    return _parsed(parse_semitones, text)
+
+
+def _parsed(parse, text: str | None):
+    from timbre.errors import TimbreError
 
     if text is None:
         return None
     try:
-        return parse_semitones(text)
+        return parse(text)
     except ValueError as exc:
         raise TimbreError(str(exc)) from None

@@ -6,7 +6,8 @@ from typing import Optional
 
 import typer
 
-from timbre.cli.common import models_option, print_json, progress_bar, resolve_index, resolve_models, parse_views
+from timbre.cli.common import (models_option, parse_view_textures, parse_views, print_json, progress_bar, resolve_index,
+                               resolve_models, textures_option)
 from timbre.errors import TimbreError
 
 DEFAULT_OUT = "eval"
@@ -46,6 +47,7 @@ def eval_command(
     views: Optional[str] = typer.Option(
         None, "--views", help="Pitch views of the benchmark's indexes, as `timbre index --views` (--bench only) "
                               "[default: keep; new indexes get 'default']"),
+    view_textures: Optional[str] = textures_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON"),
 ) -> None:
     """Measure how often each system finds the preset a benchmark target was rendered from (--bench),
@@ -53,7 +55,7 @@ def eval_command(
     own = {"--pairs": pairs, "--presets": presets, "--variants": variants, "--config": config}
     if bench is None:
         _refuse({"--embedder": embedders, "--out": out, "--top": top, "--thorough": thorough or None,
-                 "--views": views}, "--index")
+                 "--views": views, "--view-textures": view_textures}, "--index")
         return _own_library(resolve_index(index), pairs, heads, models, presets, variants, config, as_json)
     if index is not None:
         raise TimbreError("--bench and --index are two modes — pass --bench DIR for a rendered benchmark or "
@@ -63,7 +65,7 @@ def eval_command(
 
     report = evaluate(bench, embedders, heads=heads, models_dir=resolve_models(models) if heads else None,
                       out_dir=out or DEFAULT_OUT, top=top, progress=progress_bar(), thorough=thorough,
-                      views=parse_views(views))
+                      views=parse_views(views), textures=parse_view_textures(view_textures))
     if as_json:
         print_json(report.to_dict())
         return

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from timbre.cli.common import (device_option, half_option, index_option, print_json, progress_bar, resolve_index,
-                               resolve_placement, parse_views)
+                               resolve_placement, parse_view_textures, parse_views, textures_option)
 
 
 def index_command(
@@ -23,6 +23,7 @@ def index_command(
         None, "--views", help="Pitch views of each preview, in semitones: e.g. -12,-7,-5,0,5,7,12, 'default' "
         "(that list) or 'none'. Search scores a preset by its view nearest the target "
         "[default: keep the index's; a new index gets 'default']"),
+    view_textures: Optional[str] = textures_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON"),
 ) -> None:
     """Index (or update) the presets under DIR...; unchanged files are not re-read."""
@@ -33,7 +34,7 @@ def index_command(
     report = build_index(dirs, resolve_index(index), choice.name if choice else None,
                          choice.options if choice else None, workers=workers,
                          progress=None if as_json else progress_bar(), placement=resolve_placement(device, half),
-                         views=parse_views(views))
+                         views=parse_views(views), textures=parse_view_textures(view_textures))
     if as_json:
         print_json(report.to_dict())
         return

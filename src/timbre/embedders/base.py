@@ -28,6 +28,10 @@ class Embedder(ABC):
     #: Clips per ``embed_audio`` call while indexing.
     batch_size: ClassVar[int] = 16
     supports_text: ClassVar[bool] = False
+    #: What the pitch views of a new index play (:mod:`timbre.index.view_textures`). Chords and
+    #: arpeggios cost 4x the view embedding and were measured only on cheap embedders, which
+    #: turn them on; an embedder with weights keeps the plain note unless the user asks.
+    view_textures: ClassVar[tuple[str, ...]] = ("note",)
 
     def __init__(self, **options: Any):
         self.options = dict(options)

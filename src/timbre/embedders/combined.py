@@ -85,6 +85,8 @@ class CombinedEmbedder(Embedder):
         self.parallel_safe = all(part.parallel_safe for part in self.parts)
         self.batch_size = min(part.batch_size for part in self.parts)
         self.supports_text = any(part.supports_text for part in self.parts)
+        self.view_textures = tuple(t for t in self.parts[0].view_textures
+                                   if all(t in part.view_textures for part in self.parts))
 
     @classmethod
     def from_name(cls, name: str, placement=None, **options: Any) -> "CombinedEmbedder":

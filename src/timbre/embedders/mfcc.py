@@ -37,6 +37,7 @@ class MfccEmbedder(ClipEmbedder):
 
     name = "mfcc"
     parallel_safe = True
+    view_textures = ("note", "chord", "arp")
     batch_size = 64
 
     def __init__(self, **options: Any):

@@ -37,6 +37,7 @@ class SpectralEmbedder(ClipEmbedder):
     name = "spectral"
     parallel_safe = True
     batch_size = 64
+    view_textures = ("note", "chord", "arp")
 
     def __init__(self, **options: Any):
         super().__init__(**options)

@@ -27,7 +27,7 @@ INDEXES_DIR = "indexes"
 def evaluate(bench_dir: str, embedders: Sequence[str] = DEFAULT_EMBEDDERS, *, heads: Sequence[str] = (),
              models_dir: str | None = None, out_dir: str, top: int | None = None,
              progress: Progress | None = None, thorough: bool = False,
-             views: Sequence[int] | None = None) -> EvalReport:
+             views: Sequence[int] | None = None, textures: Sequence[str] | None = None) -> EvalReport:
     """Score each embedder (plus the ``mfcc`` baseline, always) and each head on a benchmark.
 
     ``bench_dir`` is a folder from ``timbre.bench.render_benchmark``. Indexes of its previews
@@ -36,8 +36,9 @@ def evaluate(bench_dir: str, embedders: Sequence[str] = DEFAULT_EMBEDDERS, *, he
     ``<embedder>+head:<id>`` searched on the index of the embedder the head was trained on.
     ``top`` limits the hits searched per target (at least 20; MRR then counts a preset
     ranked lower as 0); None searches the whole library. ``thorough`` adds a ``+thorough`` row
-    after each system's, searched with ``search_audio(..., thorough=True)``. ``views`` sets the
-    indexes' pitch views (``timbre.index.views``; ``None``: keep, new indexes get the default).
+    after each system's, searched with ``search_audio(..., thorough=True)``. ``views`` and
+    ``textures`` set the indexes' pitch views and what they play (``timbre.index.views``; ``None``:
+    keep, new indexes get the defaults).
     Writes report.json, report.md and recall_at_k.png into ``out_dir``.
     """
     from timbre import __version__
@@ -46,7 +47,7 @@ def evaluate(bench_dir: str, embedders: Sequence[str] = DEFAULT_EMBEDDERS, *, he
     bench = load_benchmark(bench_dir)
     loaded_heads = [_load_head(models_dir, ref) for ref in heads]  # before indexing: fail fast
     names = _system_embedders(list(embedders or DEFAULT_EMBEDDERS) + [_head_embedder(h) for h in loaded_heads])
-    libraries = {name: _index_benchmark(bench, name, out_dir, progress, views) for name in names}
+    libraries = {name: _index_benchmark(bench, name, out_dir, progress, (views, textures)) for name in names}
     head_rows = [(_indexed_embedder_of(head, libraries), head) for head in loaded_heads]
     systems = []
     modes = (False, True) if thorough else (False,)
@@ -74,12 +75,14 @@ def _system_embedders(embedders: Sequence[str]) -> list[str]:
 
 
 def _index_benchmark(bench: Benchmark, embedder: str, out_dir: str, progress: Progress,
-                     views: Sequence[int] | None = None):
+                     layout: tuple[Sequence[int] | None, Sequence[str] | None] = (None, None)):
     from timbre.index import build_index, open_index
 
     index_path = os.path.join(os.path.abspath(out_dir), INDEXES_DIR, embedder)
     progress.note(f"{embedder}: indexing {len(bench.presets)} previews into {index_path}")
-    report = build_index([bench.previews_dir], index_path, embedder, progress=progress, views=views)
+    views, textures = layout
+    report = build_index([bench.previews_dir], index_path, embedder, progress=progress, views=views,
+                         textures=textures)
     if report.skipped:
         progress.note(f"{embedder}: {len(report.skipped)} preview(s) could not be indexed; "
                       "their targets count as misses")

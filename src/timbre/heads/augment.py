@@ -30,9 +30,9 @@ import numpy as np
 from timbre.audio import load_audio, normalize_level, pitch_shift
 from timbre.errors import AudioError
 from timbre.heads import augment_cache
+from timbre.index.view_textures import cut_note, overlay
 from timbre.progress import Progress, ensure_progress
 
-FADE_SECONDS = 0.01
 #: Settings that choose which presets are augmented, not what their clips are (kept out of the cache key).
 BUDGET_KEYS = ("max_presets",)
 #: Fewer presets than this are augmented in this process (a pool's start costs more).
@@ -151,7 +151,7 @@ def augment_clip(audio: np.ndarray, sr: int, settings: dict, rng: np.random.Gene
     elif rng.random() < settings["loop_probability"]:
         notes = [int(np.clip(shift + rng.integers(-5, 6), -max_shift, max_shift))
                  for _ in range(int(rng.integers(2, 9)))]
-        clip = np.concatenate([_note(pitch_shift(audio, sr, s), sr, rng.uniform(0.08, 1.0)) for s in notes])
+        clip = np.concatenate([cut_note(pitch_shift(audio, sr, s), sr, rng.uniform(0.08, 1.0)) for s in notes])
     else:
         clip = pitch_shift(audio, sr, shift)
     if rng.random() < settings["fx_probability"]:
@@ -172,21 +172,8 @@ def _chord(audio: np.ndarray, sr: int, root: int, rng: np.random.Generator) -> n
     hits = []
     for _ in range(int(rng.integers(1, 5))):
         seconds = rng.uniform(0.2, 1.5)
-        notes = [_note(voice, sr, seconds) for voice in voices]
-        chord = np.zeros(max(len(n) for n in notes), np.float32)
-        for note in notes:
-            chord[:len(note)] += note
-        hits.append(chord / len(notes))
+        hits.append(overlay([(0, cut_note(voice, sr, seconds)) for voice in voices]) / len(voices))
     return np.concatenate(hits)
-
-
-def _note(audio: np.ndarray, sr: int, seconds: float) -> np.ndarray:
-    """The first ``seconds`` of ``audio`` with a short fade-out (no click between notes)."""
-    note = audio[: max(1, int(seconds * sr))].copy()
-    fade = min(len(note), int(FADE_SECONDS * sr))
-    if fade:
-        note[-fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
-    return note
 
 
 def _preset_rng(seed: int, key: str) -> np.random.Generator:

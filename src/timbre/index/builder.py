@@ -41,7 +41,7 @@ COMPACT_SHARDS = 8
 def build_index(dirs: list[str], index_path: str, embedder: str | None = None,
                 embedder_options: dict | None = None, *, workers: int | None = None,
                 progress=None, placement: Placement | None = None,
-                views: Sequence[int] | None = None) -> IndexReport:
+                views: Sequence[int] | None = None, textures: Sequence[str] | None = None) -> IndexReport:
     """Index every audio file under ``dirs`` into ``index_path`` (created if missing).
 
     An existing index keeps its embedder; naming another raises ``EmbedderMismatchError``.
@@ -53,8 +53,9 @@ def build_index(dirs: list[str], index_path: str, embedder: str | None = None,
     new index folder behind.
 
     ``views`` are the pitch views' shifts in semitones (:mod:`timbre.index.views`; ``()`` for
-    none); ``None`` keeps the index's (a new index gets ``DEFAULT_SEMITONES``). The views of new
-    previews are computed after their rows are committed (``report.views``)."""
+    none) and ``textures`` what each view plays (:mod:`timbre.index.view_textures`); ``None``
+    keeps the index's (a new index gets ``DEFAULT_SEMITONES`` and its embedder's ``view_textures``). The views
+    of new previews are computed after their rows are committed (``report.views``)."""
     progress = ensure_progress(progress)
     roots = resolve_roots(dirs)
     index_path = os.path.abspath(index_path)
@@ -65,7 +66,7 @@ def build_index(dirs: list[str], index_path: str, embedder: str | None = None,
             try:
                 report, model = _update(roots, index_path, embedder, embedder_options, workers, progress,
                                         placement or Placement())
-                report.views = _complete_views(index_path, views, model, progress, workers)
+                report.views = _complete_views(index_path, (views, textures), model, progress, workers)
                 return report
             except BaseException:
                 if new_top and not os.path.exists(os.path.join(index_path, store.MANIFEST_FILE)):
@@ -96,19 +97,26 @@ def _update(roots: list[str], index_path: str, embedder: str | None, embedder_op
     return report, model
 
 
-def _complete_views(index_path: str, views: Sequence[int] | None, model, progress, workers: int | None) -> int:
-    """Record the index's view shifts (when ``views`` is given or the index is new) and compute
-    the views its previews lack; returns how many previews got views."""
+def _complete_views(index_path: str, layout: tuple[Sequence[int] | None, Sequence[str] | None], model, progress,
+                    workers: int | None) -> int:
+    """Record the index's view shifts and textures (``layout``, each ``None`` to keep the index's)
+    and compute the views its previews lack; returns how many previews got views."""
     from timbre.index.library import open_index
-    from timbre.index.views import complete_views, prune_view_stores, view_semitones
+    from timbre.index.views import PLAIN_TEXTURES, complete_views, prune_view_stores
 
     config = store.read_config(index_path)
-    if views is not None and tuple(views) != tuple((config.get("views") or {}).get("semitones", ())):
-        config["views"] = {"semitones": [int(s) for s in views]}
+    views = config.get("views") or {}
+    current = {"semitones": [int(s) for s in views.get("semitones", ())],
+               "textures": list(views.get("textures", PLAIN_TEXTURES))}
+    semitones, textures = layout
+    wanted = {"semitones": current["semitones"] if semitones is None else [int(s) for s in semitones],
+              "textures": current["textures"] if textures is None else list(textures)}
+    if wanted != current:
+        config["views"] = wanted
         store.atomic_write_json(os.path.join(index_path, store.CONFIG_FILE), config)
     lib = open_index(index_path)
     lib.use_embedder(model)
-    done = complete_views(lib, view_semitones(lib), progress, workers)
+    done = complete_views(lib, progress=progress, workers=workers)
     prune_view_stores(lib)  # once the current list is complete, so an interrupted change keeps the old views
     return done
 
@@ -166,7 +174,7 @@ def _resolve_embedder(index_path: str, name: str | None, options: dict | None,
     if stored is None:
         from timbre.index.views import DEFAULT_SEMITONES
 
-        store.write_config(index_path, spec, {"semitones": list(DEFAULT_SEMITONES)})
+        store.write_config(index_path, spec, {"semitones": list(DEFAULT_SEMITONES), "textures": list(model.view_textures)})
     return model, spec
 
 

@@ -11,6 +11,11 @@ part at a time (:class:`timbre.index.content_rows.ContentRows`): ``timbre index`
 after committing its rows, a crash loses at most the part being computed, a moved or touched
 preview keeps its views, and a grown library computes only its new previews. A row whose views
 are not (yet) computed is searched by its own vector, so a search never waits for them.
+
+What a view plays at its shift is its *texture* (:mod:`timbre.index.view_textures`): the one-shot
+alone, or chords and an arpeggio made of it, so loops of chords and fast notes find their preset
+too (``views.textures``; a new index gets its embedder's ``view_textures``, an index made before
+textures existed keeps ``note`` alone).
 """
 
 from __future__ import annotations
@@ -24,11 +29,14 @@ from collections.abc import Sequence
 import numpy as np
 
 from timbre.index.content_rows import ContentRows
+from timbre.index.view_textures import texture_clips, views_per_preview
 from timbre.progress import Progress, ensure_progress
 
 VIEWS_VERSION = 1
 #: Octave, fifth and fourth either side: the intervals a loop most often sits at from C3.
 DEFAULT_SEMITONES = (-12, -7, -5, 0, 5, 7, 12)
+#: The textures of an index whose config names none (made before textures existed).
+PLAIN_TEXTURES = ("note",)
 MAX_SEMITONES = 24
 PART_PRESETS = 64  # previews per saved part: what a crash can lose
 
@@ -57,13 +65,22 @@ def view_semitones(lib) -> tuple[int, ...]:
     return tuple(int(s) for s in (lib.config.get("views") or {}).get("semitones", ()))
 
 
-def view_store(lib, semitones: Sequence[int] | None = None) -> ContentRows:
-    """Where the views of ``lib`` for ``semitones`` (default: the index's) are kept. The folder
-    name covers the embedder fingerprint, the shifts and ``VIEWS_VERSION``."""
+def view_textures(lib) -> tuple[str, ...]:
+    """What the index's views play at each shift (:mod:`timbre.index.view_textures`)."""
+    return tuple((lib.config.get("views") or {}).get("textures", PLAIN_TEXTURES))
+
+
+def view_store(lib, semitones: Sequence[int] | None = None, textures: Sequence[str] | None = None) -> ContentRows:
+    """Where the views of ``lib`` for ``semitones`` and ``textures`` (default: the index's) are
+    kept. The folder name covers the embedder fingerprint, the shifts, the textures (unless only
+    ``note``, so views stored before textures existed stay valid) and ``VIEWS_VERSION``."""
     semitones = view_semitones(lib) if semitones is None else tuple(semitones)
-    key = hashlib.sha1(json.dumps({"version": VIEWS_VERSION, "semitones": list(semitones),
-                                   "embedder": lib.embedder_spec["fingerprint"]}).encode()).hexdigest()[:16]
-    return ContentRows(os.path.join(lib.cache_dir(), f"views-{key}"), len(semitones))
+    textures = view_textures(lib) if textures is None else tuple(textures)
+    layout = {"version": VIEWS_VERSION, "semitones": list(semitones), "embedder": lib.embedder_spec["fingerprint"]}
+    if textures != PLAIN_TEXTURES:
+        layout["textures"] = list(textures)
+    key = hashlib.sha1(json.dumps(layout).encode()).hexdigest()[:16]
+    return ContentRows(os.path.join(lib.cache_dir(), f"views-{key}"), views_per_preview(semitones, textures))
 
 
 def prune_view_stores(lib) -> list[str]:
@@ -80,16 +97,17 @@ def prune_view_stores(lib) -> list[str]:
 
 
 def complete_views(lib, semitones: Sequence[int] | None = None, progress: Progress | None = None,
-                   workers: int | None = None) -> int:
+                   workers: int | None = None, textures: Sequence[str] | None = None) -> int:
     """Compute and store the views of every row that has none; returns how many previews got views.
     A preview that cannot be decoded is left without views (searched by its own vector) and tried
     again next time. A ``parallel_safe`` embedder (numpy, like ``spectral``) runs in ``workers``
     processes (default: the usable cores); a torch embedder in this process, where its device is,
     fed by ``workers`` processes that decode and shift."""
     semitones = view_semitones(lib) if semitones is None else tuple(semitones)
+    textures = view_textures(lib) if textures is None else tuple(textures)
     if not semitones or not len(lib):
         return 0
-    store = view_store(lib, semitones)
+    store = view_store(lib, semitones, textures)
     stored = store.load()
     todo = [row for row, key in enumerate(lib.hashes) if key not in stored]
     if not todo:
@@ -97,10 +115,10 @@ def complete_views(lib, semitones: Sequence[int] | None = None, progress: Progre
     progress = ensure_progress(progress)
     model = lib.load_embedder()  # a model given to ``lib.use_embedder`` is not loaded again
     paths = [lib.records[row]["path"] for row in todo]
-    progress.start(len(todo), f"pitch views ({len(semitones)} per preview)", unit="file")
+    progress.start(len(todo), f"pitch views ({store.per_key} per preview: {', '.join(textures)})", unit="file")
     done, part = 0, {}
     try:
-        for row, vectors in zip(todo, _views_in_order(lib, model, paths, semitones, workers, progress)):
+        for row, vectors in zip(todo, _views_in_order(lib, model, paths, (semitones, textures), workers, progress)):
             if vectors is not None:
                 part[lib.hashes[row]] = vectors
                 done += 1
@@ -114,35 +132,40 @@ def complete_views(lib, semitones: Sequence[int] | None = None, progress: Progre
     return done
 
 
-def _views_in_order(lib, model, paths: list[str], semitones: tuple[int, ...], workers: int | None,
-                    progress: Progress):
+def _views_in_order(lib, model, paths: list[str], layout: tuple[tuple[int, ...], tuple[str, ...]],
+                    workers: int | None, progress: Progress):
     """What ``embed_views`` gives for each path, in order, fed as :mod:`timbre.index.clip_feed` does."""
     from functools import partial
 
     from timbre.index.clip_feed import embed_made_clips
 
-    maker = partial(_clips_of_path, semitones=semitones)
+    maker = partial(_clips_of_path, layout=layout)
     yield from embed_made_clips(model, lib.embedder_spec, maker, paths, workers, progress,
                                 min_pooled=2 * PART_PRESETS)
 
 
-def _clips_of_path(path: str, sample_rate: int, progress: Progress, semitones: tuple[int, ...]):
+def _clips_of_path(path: str, sample_rate: int, progress: Progress,
+                   layout: tuple[tuple[int, ...], tuple[str, ...]]):
     """``shifted_clips`` with the argument order of a ``clip_feed.ClipMaker``."""
-    return shifted_clips(path, sample_rate, semitones, progress)
+    semitones, textures = layout
+    return shifted_clips(path, sample_rate, semitones, progress, textures)
 
 
-def embed_views(model, path: str, semitones: Sequence[int], progress: Progress) -> np.ndarray | None:
-    """``(len(semitones), dim)`` unit vectors of the preview at ``path`` shifted by each of
-    ``semitones``; ``None`` (with a note) when it cannot be decoded."""
+def embed_views(model, path: str, semitones: Sequence[int], progress: Progress,
+                textures: Sequence[str] = PLAIN_TEXTURES) -> np.ndarray | None:
+    """``(views, dim)`` unit vectors of the preview at ``path``, a view per texture and shift
+    (``shifted_clips``); ``None`` (with a note) when it cannot be decoded."""
     from timbre.index.clip_feed import finite_or_none
 
-    clips = shifted_clips(path, model.sample_rate, semitones, progress)
+    clips = shifted_clips(path, model.sample_rate, semitones, progress, textures)
     return None if clips is None else finite_or_none(np.asarray(model.embed_audio(clips), np.float32))
 
 
-def shifted_clips(path: str, sample_rate: int, semitones: Sequence[int], progress: Progress) -> list | None:
-    """The preview at ``path`` decoded at ``sample_rate`` and resampled to each of ``semitones``;
-    ``None`` (with a note) when it cannot be decoded."""
+def shifted_clips(path: str, sample_rate: int, semitones: Sequence[int], progress: Progress,
+                  textures: Sequence[str] = PLAIN_TEXTURES) -> list | None:
+    """The preview at ``path`` decoded at ``sample_rate``, resampled to each of ``semitones`` and
+    played as each of ``textures`` (``view_textures.texture_clips`` order); ``None`` (with a note)
+    when it cannot be decoded."""
     from timbre.audio import load_audio, pitch_shift
     from timbre.errors import AudioError
 
@@ -151,7 +174,14 @@ def shifted_clips(path: str, sample_rate: int, semitones: Sequence[int], progres
     except (AudioError, OSError) as exc:
         progress.note(f"pitch views: skipped {path}: {exc}")
         return None
-    return [pitch_shift(audio, sample_rate, s) for s in semitones]
+    shifted: dict[int, np.ndarray] = {}
+
+    def shift(semitones_up: int) -> np.ndarray:
+        if semitones_up not in shifted:
+            shifted[semitones_up] = pitch_shift(audio, sample_rate, semitones_up)
+        return shifted[semitones_up]
+
+    return texture_clips(sample_rate, semitones, textures, shift)
 
 
 def view_vectors(lib) -> np.ndarray | None:
@@ -160,8 +190,9 @@ def view_vectors(lib) -> np.ndarray | None:
     semitones = view_semitones(lib)
     if not semitones:
         return None
-    stored = view_store(lib, semitones).load()
-    views = np.repeat(lib.vectors[:, None, :], len(semitones), axis=1)
+    store = view_store(lib, semitones)
+    stored = store.load()
+    views = np.repeat(lib.vectors[:, None, :], store.per_key, axis=1)
     for row, key in enumerate(lib.hashes):
         found = stored.get(key)
         if found is not None and found.shape == views.shape[1:]:
