@@ -77,6 +77,15 @@ def test_views_stored_before_textures_existed_stay_valid(tmp_path):
     assert textured.folder != view_store(before).folder and textured.per_key == 12
 
 
+def test_changing_how_a_texture_is_made_stores_its_views_anew(tmp_path, monkeypatch):
+    from timbre.index import view_textures
+
+    index = _Index(tmp_path, {"semitones": [0, 7], "textures": ["note", "arp"]})
+    before = view_store(index).folder
+    monkeypatch.setattr(view_textures, "ARP_SECONDS", 0.15)
+    assert view_store(index).folder != before
+
+
 def _chord_loop(family: str, root: int) -> np.ndarray:
     """A triad of independently synthesised notes of ``family``, struck three times."""
     hit = sum(tone(family, root + step, 0.5) for step in (0, 4, 7)) / 3

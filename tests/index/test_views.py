@@ -102,11 +102,15 @@ def test_views_can_be_changed_or_turned_off_and_the_cli_says_so(tmp_path, monkey
     assert json.load(open(os.path.join(index, "index.json")))["views"] == {
         "semitones": [-12, 0, 12], "textures": ["note", "arp"]}  # the shifts kept, the textures in their order
     assert view_vectors(open_index(index)).shape[1] == 6
+    code, out, err = timbre(monkeypatch, capsys, "info", "--index", index)
+    assert code == 0 and "views     6 a preview: -12,0,12 semitones × note, arp; 2 of 2 previews have them" in out
     code, out, err = timbre(monkeypatch, capsys, "index", lib_dir, "--index", index, "--view-textures", "pad")
     assert code == 2 and err.startswith("error: view textures") and " — " in err and len(err.strip().splitlines()) == 1
     code, out, err = timbre(monkeypatch, capsys, "index", lib_dir, "--index", index, "--views", "none", "--json")
     assert code == 0 and json.loads(out)["views"] == 0
     assert view_vectors(open_index(index)) is None
+    code, out, err = timbre(monkeypatch, capsys, "info", "--index", index, "--json")
+    assert code == 0 and json.loads(out)["views"] is None
     code, out, err = timbre(monkeypatch, capsys, "index", lib_dir, "--index", index, "--views", "7,x")
     assert code == 2 and err.startswith("error: views") and " — " in err and len(err.strip().splitlines()) == 1
 

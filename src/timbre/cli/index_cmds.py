@@ -65,6 +65,10 @@ def info_command(
     typer.echo(f"files     {info['files']} in {len(info['banks'])} banks")
     for bank, count in info["banks"].items():
         typer.echo(f"  {count:>7}  {bank}")
+    views = info["views"]
+    typer.echo("views     none" if views is None else
+               f"views     {views['per_preview']} a preview: {','.join(str(s) for s in views['semitones'])} semitones "
+               f"× {', '.join(views['textures'])}; {views['previews_with_views']} of {info['files']} previews have them")
     tags = info["tags"]
     typer.echo(f"tags      {tags['source']}" + ("" if tags["counts"] else ": none found"))
     for tag, count in tags["counts"].items():

@@ -133,7 +133,9 @@ def open_index(index_path: str, placement: Placement | None = None) -> LibraryIn
 
 
 def describe_index(index_path: str) -> dict[str, Any]:
-    """What ``timbre info`` shows: embedder, counts, banks, skipped files with reasons."""
+    """What ``timbre info`` shows: embedder, counts, banks, pitch views, skipped files with reasons."""
+    from timbre.index.views import describe_views
+
     lib = open_index(index_path)
     banks = Counter(r["bank"] for r in lib.records)
     reasons = Counter(s["reason"] for s in lib.skipped)
@@ -145,6 +147,7 @@ def describe_index(index_path: str) -> dict[str, Any]:
         "state_id": lib.state_id,
         "files": len(lib),
         "banks": dict(sorted(banks.items())),
+        "views": describe_views(lib),
         "skipped_count": len(lib.skipped),
         "skipped_by_reason": dict(sorted(reasons.items())),
         "skipped": sorted(lib.skipped, key=lambda s: s["path"]),

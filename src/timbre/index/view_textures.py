@@ -34,6 +34,17 @@ ARP_SECONDS = 0.2
 FADE_SECONDS = 0.01
 
 
+def texture_spec(textures: Sequence[str]) -> dict:
+    """What makes the clips of ``textures``: part of the key of their stored views, so changing a
+    chord's or an arpeggio's making computes them again."""
+    spec: dict = {"textures": list(textures)}
+    if "chord" in textures:
+        spec["chord"] = {"triads": [list(t) for t in CHORD_TRIADS], "seconds": CHORD_SECONDS, "hits": 2}
+    if "arp" in textures:
+        spec["arp"] = {"steps": list(ARP_STEPS), "seconds": ARP_SECONDS, "rest_steps": 1}
+    return spec
+
+
 def parse_textures(text: str) -> tuple[str, ...]:
     """``"note,chord"`` → ``("note", "chord")`` in ``TEXTURES`` order; ``"all"`` → every
     texture. Raises ``ValueError`` with a one-line reason."""

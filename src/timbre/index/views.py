@@ -29,7 +29,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from timbre.index.content_rows import ContentRows
-from timbre.index.view_textures import texture_clips, views_per_preview
+from timbre.index.view_textures import texture_clips, texture_spec, views_per_preview
 from timbre.progress import Progress, ensure_progress
 
 VIEWS_VERSION = 1
@@ -72,13 +72,14 @@ def view_textures(lib) -> tuple[str, ...]:
 
 def view_store(lib, semitones: Sequence[int] | None = None, textures: Sequence[str] | None = None) -> ContentRows:
     """Where the views of ``lib`` for ``semitones`` and ``textures`` (default: the index's) are
-    kept. The folder name covers the embedder fingerprint, the shifts, the textures (unless only
-    ``note``, so views stored before textures existed stay valid) and ``VIEWS_VERSION``."""
+    kept. The folder name covers the embedder fingerprint, the shifts, the textures and how their
+    clips are made (unless only ``note``, so views stored before textures existed stay valid) and
+    ``VIEWS_VERSION``."""
     semitones = view_semitones(lib) if semitones is None else tuple(semitones)
     textures = view_textures(lib) if textures is None else tuple(textures)
     layout = {"version": VIEWS_VERSION, "semitones": list(semitones), "embedder": lib.embedder_spec["fingerprint"]}
     if textures != PLAIN_TEXTURES:
-        layout["textures"] = list(textures)
+        layout["textures"] = texture_spec(textures)
     key = hashlib.sha1(json.dumps(layout).encode()).hexdigest()[:16]
     return ContentRows(os.path.join(lib.cache_dir(), f"views-{key}"), views_per_preview(semitones, textures))
 
@@ -198,6 +199,18 @@ def view_vectors(lib) -> np.ndarray | None:
         if found is not None and found.shape == views.shape[1:]:
             views[row] = found
     return views
+
+
+def describe_views(lib) -> dict | None:
+    """What ``timbre info`` says of the index's views: shifts, textures, views a preview and how
+    many previews have them; ``None`` for an index without views."""
+    semitones = view_semitones(lib)
+    if not semitones:
+        return None
+    store = view_store(lib, semitones)
+    stored = store.load()
+    return {"semitones": list(semitones), "textures": list(view_textures(lib)), "per_preview": store.per_key,
+            "previews_with_views": sum(1 for key in set(lib.hashes) if key in stored)}
 
 
 def views_state(lib) -> str:
