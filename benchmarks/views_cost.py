@@ -1,10 +1,10 @@
 """What pitch views and `--thorough` cost per file, for `spectral` or a real-size CLAP (random weights).
 
-For each embedder: seconds to compute one preview's seven pitch views (decode included), and, for a
-10-s loop of notes, seconds to embed it whole (the default search) and its notes (what `--thorough`
-adds). Prints stable JSON.
+For each embedder: seconds to compute one preview's pitch views (decode included; the seven shifts
+playing ``--textures``, default the note alone), and, for a 10-s loop of notes, seconds to embed it
+whole (the default search) and its notes (what `--thorough` adds). Prints stable JSON.
 
-    TIMBRE_THREADS=2 python benchmarks/views_cost.py --embedders spectral,clap --previews 3
+    TIMBRE_THREADS=2 python benchmarks/views_cost.py --embedders spectral,clap --previews 3 [--textures all]
 """
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ def write_loop(path: str, sr: int = 44100, seconds: float = 10.0) -> str:
     return path
 
 
-def measure(name: str, model, previews: list[str], loop: str) -> dict:
+def measure(name: str, model, previews: list[str], loop: str, textures: tuple[str, ...] = ("note",)) -> dict:
     from timbre.audio import load_audio
+    from timbre.index.view_textures import views_per_preview
     from timbre.index.views import DEFAULT_SEMITONES, embed_views
     from timbre.progress import ensure_progress
     from timbre.search.notes import embed_notes
@@ -45,7 +46,7 @@ def measure(name: str, model, previews: list[str], loop: str) -> dict:
     model.embed_audio([load_audio(previews[0], model.sample_rate)])  # warm-up
     started = time.perf_counter()
     for path in previews:
-        embed_views(model, path, DEFAULT_SEMITONES, ensure_progress(None))
+        embed_views(model, path, DEFAULT_SEMITONES, ensure_progress(None), textures)
     per_preview = (time.perf_counter() - started) / len(previews)
     audio = load_audio(loop, model.sample_rate)
     started = time.perf_counter()
@@ -54,7 +55,8 @@ def measure(name: str, model, previews: list[str], loop: str) -> dict:
     started = time.perf_counter()
     notes = embed_notes(model, audio)
     note_seconds = time.perf_counter() - started
-    return {"embedder": name, "views": len(DEFAULT_SEMITONES), "seconds_per_preview_views": round(per_preview, 3),
+    return {"embedder": name, "textures": list(textures), "views": views_per_preview(DEFAULT_SEMITONES, textures),
+            "seconds_per_preview_views": round(per_preview, 3),
             "loop_seconds_whole": round(whole, 3), "loop_notes": int(len(notes)),
             "loop_seconds_notes": round(note_seconds, 3)}
 
@@ -66,7 +68,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--embedders", default="spectral,clap")
     parser.add_argument("--previews", type=int, default=3)
+    parser.add_argument("--textures", default="note", help="what the views play: note, all, or e.g. note,chord")
     args = parser.parse_args()
+    from timbre.index.view_textures import parse_textures
+
+    textures = parse_textures(args.textures)
     configure_torch()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -78,7 +84,7 @@ def main() -> None:
                 model = load_embedder("clap", model=real_size_clap(os.path.join(tmp, "clap")), device="cpu")
             else:
                 model = load_embedder(name)
-            rows.append(measure(name, model, previews, loop))
+            rows.append(measure(name, model, previews, loop, textures))
     print(json.dumps({"threads": os.environ.get("TIMBRE_THREADS"), "results": rows}, indent=2))
 
 
