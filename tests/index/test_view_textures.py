@@ -124,3 +124,9 @@ def test_a_new_index_plays_chords_and_arpeggios_only_with_a_cheap_embedder(tmp_p
     lib = open_index(str(tmp_path / "idx"))
     assert tuple(lib.config["views"]["textures"]) == textures
     assert view_vectors(lib).shape[1] == views_per_preview((0, 7), textures)
+
+
+def test_an_empty_texture_list_is_refused_before_anything_is_indexed(tmp_path):
+    with pytest.raises(ValueError, match="cannot be empty"):
+        build_index([str(tmp_path)], str(tmp_path / "idx"), "spectral", workers=0, textures=())
+    assert not (tmp_path / "idx").exists()

@@ -57,7 +57,7 @@ def progress_bar():
     return TqdmProgress()
 
 
-def textures_option():
+def textures_option() -> Any:
     return typer.Option(
         None, "--view-textures", help="What each pitch view plays: note (the preview shifted), chord (a major and "
         "a minor triad of it), arp (an 8-note arpeggio of it), comma-separated, or 'all'. Chords and arpeggios "

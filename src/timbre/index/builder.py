@@ -56,6 +56,8 @@ def build_index(dirs: list[str], index_path: str, embedder: str | None = None,
     none) and ``textures`` what each view plays (:mod:`timbre.index.view_textures`); ``None``
     keeps the index's (a new index gets ``DEFAULT_SEMITONES`` and its embedder's ``view_textures``). The views
     of new previews are computed after their rows are committed (``report.views``)."""
+    if textures is not None and not textures:
+        raise ValueError("view textures cannot be empty — name at least one (note), or turn views off with views=()")
     progress = ensure_progress(progress)
     roots = resolve_roots(dirs)
     index_path = os.path.abspath(index_path)
