@@ -5,10 +5,11 @@ folder, then times (1) decode-only: the indexing worker's per-file work (header 
 resample + hash) without embedding, in the same worker pool, and (2) a full `build_index`
 into a fresh index. Keep N small on a shared machine.
 
-    python benchmarks/index_throughput.py --files 200 --workers 2 --embedder spectral [--views none]
+    python benchmarks/index_throughput.py --files 200 --workers 2 --embedder spectral [--views none] \
+        [--view-textures note]
 
-The full build includes the pitch views of the index's default (7 per preview) unless
-``--views none``.
+The full build includes the pitch views of a new index (7 shifts; for ``spectral`` each plays the
+note, two chords and an arpeggio: 28 views a preview) unless ``--views none``.
 """
 
 from __future__ import annotations
@@ -61,11 +62,11 @@ def time_decode_only(paths: list[str], workers: int, sample_rate: int) -> float:
     return elapsed
 
 
-def time_build_index(folder: str, index: str, embedder: str, workers: int, views) -> tuple[float, int]:
+def time_build_index(folder: str, index: str, embedder: str, workers: int, views, textures) -> tuple[float, int]:
     from timbre.index import build_index
 
     start = time.perf_counter()
-    report = build_index([folder], index, embedder, workers=workers, views=views)
+    report = build_index([folder], index, embedder, workers=workers, views=views, textures=textures)
     return time.perf_counter() - start, report.total
 
 
@@ -75,28 +76,35 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--embedder", default="spectral")
     parser.add_argument("--views", default="default", help="pitch views: default | none | -12,0,12 ...")
+    parser.add_argument("--view-textures", default=None, help="what the views play: note | all | note,chord ... "
+                                                               "[default: the embedder's]")
     args = parser.parse_args()
 
     from timbre.embedders import load_embedder
-    from timbre.index.views import parse_semitones
+    from timbre.index import open_index
+    from timbre.index.view_textures import parse_textures
+    from timbre.index.views import describe_views, parse_semitones
     from timbre.runtime import pin_threads
 
     pin_threads(1)
     sample_rate = load_embedder(args.embedder).sample_rate
     views = parse_semitones(args.views)
+    textures = None if args.view_textures is None else parse_textures(args.view_textures)
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         paths = write_previews(os.path.join(tmp, "lib"), args.files)
         print(f"generated {len(paths)} .ogg previews (3 s, 44.1 kHz) in {time.perf_counter() - start:.1f} s")
         decode_s = time_decode_only(paths, args.workers, sample_rate)
         index_s, total = time_build_index(os.path.join(tmp, "lib"), os.path.join(tmp, "idx"),
-                                          args.embedder, args.workers, views)
-        again_s, _ = time_build_index(os.path.join(tmp, "lib"), os.path.join(tmp, "idx"), None, args.workers, views)
+                                          args.embedder, args.workers, views, textures)
+        per_preview = (describe_views(open_index(os.path.join(tmp, "idx"))) or {}).get("per_preview", 0)
+        again_s, _ = time_build_index(os.path.join(tmp, "lib"), os.path.join(tmp, "idx"), None, args.workers, views,
+                                      textures)
     n = len(paths)
     print(f"workers={args.workers} cores={os.cpu_count()} files={n} resample to {sample_rate} Hz")
     print(f"decode-only (header+decode+resample+hash): {decode_s:6.2f} s  {n / decode_s:7.1f} files/s")
     print(f"build_index with {args.embedder:<10}:        {index_s:6.2f} s  {n / index_s:7.1f} files/s "
-          f"({total} indexed, {len(views)} pitch views each, incl. pool start + Parquet writes)")
+          f"({total} indexed, {per_preview} pitch views each, incl. pool start + Parquet writes)")
     print(f"re-run, nothing changed:                  {again_s:6.2f} s")
 
 
