@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 import secrets
+import zipfile
 
 import numpy as np
 
@@ -20,6 +21,8 @@ from timbre.index import store
 
 PART_PREFIX = "part-"
 MERGE_AT_PARTS = 64  # more parts than this are merged into one on the next save
+#: What reading a damaged or foreign part raises (its rows are then recomputed).
+_UNREADABLE = (OSError, ValueError, KeyError, zipfile.BadZipFile)
 
 
 class ContentRows:
@@ -36,6 +39,14 @@ class ContentRows:
         for name in self.part_names():
             rows.update(self._read_part(os.path.join(self.folder, name)))
         return rows
+
+    def keys(self) -> set[str]:
+        """The content keys ``load`` would return, read without the vectors (a re-run that has
+        nothing to add should not read every stored vector)."""
+        found: set[str] = set()
+        for name in self.part_names():
+            found.update(read_keys(os.path.join(self.folder, name), self.per_key))
+        return found
 
     def save(self, rows: dict[str, np.ndarray]) -> None:
         """Add ``rows`` as one new part (complete rows only). Raises ``OSError`` if the folder
@@ -82,11 +93,29 @@ def read_rows(path: str, per_key: int) -> dict[str, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as data:
             keys, vectors = data["keys"], data["vectors"]
-    except (OSError, ValueError, KeyError):
+    except _UNREADABLE:
         return {}
     if len(vectors) != len(keys) * per_key:
         return {}
     return {str(k): vectors[i * per_key:(i + 1) * per_key] for i, k in enumerate(keys)}
+
+
+def read_keys(path: str, per_key: int) -> list[str]:
+    """The keys of one part that ``read_rows`` would return, from the ``keys`` array and the
+    ``vectors`` array's header only."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            keys = data["keys"]
+            with data.zip.open("vectors.npy") as member:
+                version = np.lib.format.read_magic(member)
+                header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                          else np.lib.format.read_array_header_2_0)
+                shape = header(member)[0]
+    except _UNREADABLE:
+        return []
+    if not shape or shape[0] != len(keys) * per_key:
+        return []
+    return [str(k) for k in keys]
 
 
 def write_rows(path: str, rows: dict[str, np.ndarray]) -> None:

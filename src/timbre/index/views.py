@@ -109,7 +109,7 @@ def complete_views(lib, semitones: Sequence[int] | None = None, progress: Progre
     if not semitones or not len(lib):
         return 0
     store = view_store(lib, semitones, textures)
-    stored = store.load()
+    stored = store.keys()
     todo = [row for row, key in enumerate(lib.hashes) if key not in stored]
     if not todo:
         return 0
@@ -208,7 +208,7 @@ def describe_views(lib) -> dict | None:
     if not semitones:
         return None
     store = view_store(lib, semitones)
-    stored = store.load()
+    stored = store.keys()
     return {"semitones": list(semitones), "textures": list(view_textures(lib)), "per_preview": store.per_key,
             "previews_with_views": sum(1 for key in set(lib.hashes) if key in stored)}
 
