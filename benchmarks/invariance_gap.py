@@ -65,8 +65,11 @@ def probe_audio(job: tuple) -> dict[str, tuple[np.ndarray, int]]:
 
 def scores(space: np.ndarray, queries: np.ndarray, truth: np.ndarray, groups: np.ndarray,
            families: np.ndarray) -> dict:
-    """MRR and first-hit rates of ``queries`` against presets scored by their best view."""
-    best = np.einsum("rvd,qd->qrv", space, queries).max(axis=2)
+    """MRR and first-hit rates of ``queries`` against presets scored by their best view, as search
+    scores them (``best_view_scores``)."""
+    from timbre.search.space import best_view_scores
+
+    best = best_view_scores(space, np.arange(len(space)), queries).T  # (queries, presets)
     rank = 1 + (best > best[np.arange(len(truth)), truth][:, None]).sum(axis=1)
     top = best.argmax(axis=1)
     return {"mrr": round(float(np.mean(1.0 / rank)), 3), "preset_at_1": round(float(np.mean(rank == 1)), 3),
