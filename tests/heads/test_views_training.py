@@ -82,3 +82,36 @@ def test_not_similar_holds_for_every_view_and_similar_for_the_nearest():
     assert (n, start + 3 * VIEWS + 2, 1.0) in examples  # similar: the view nearest the loop
     assert sorted(e for e in examples if e[2] == 0.0) == [(n, start + 5 * VIEWS + v, 0.0) for v in range(VIEWS)]
     assert len(data.judgments) == 2  # still two judgments of the producer's (agreement counts them once)
+
+
+def _training_loss(views, clips, owner):
+    """The training loss of an untrained (identity) head over every training example at once."""
+    import torch
+
+    from timbre.heads.data import encode_examples
+    from timbre.heads.losses import get_loss
+    from timbre.heads.model import ResidualProjection
+    from timbre.heads.module import HeadModule
+
+    n = len(views)
+    data = build_training_data(views[:, 0], [f"k{i}" for i in range(n)], None, clips, owner, views=views,
+                               val_fraction=0.0, seed=0)
+    net = ResidualProjection(DIM, 16, 0, 0.0)
+    net.reset_to_identity(data.table[:n])
+    module = HeadModule(net, get_loss("infonce", temperature=0.05), data)
+    with torch.no_grad():
+        return float(module._loss(list(encode_examples(data.train).tensors)))
+
+
+def test_training_contrasts_a_clip_with_every_view_of_the_other_presets():
+    """Search scores a preset by its best view, so a clip that another preset's far view matches is a
+    miss even when that preset's own clips sit elsewhere: the loss must see that view."""
+    rng = np.random.default_rng(4)
+    n = 8
+    views = _unit(rng.normal(size=(n, VIEWS, DIM)))
+    clips = _unit(views[:, 0] + 0.01 * rng.normal(size=(n, DIM)))  # each clip near its preset's first view
+    owner = np.arange(n)
+    hubbed = views.copy()
+    hubbed[1, 2] = clips[0]  # preset 1's last view sounds exactly like preset 0's clip
+    plain, with_rival = _training_loss(views, clips, owner), _training_loss(hubbed, clips, owner)
+    assert with_rival > plain + 0.5 / n  # the rival view costs about log 2 on one of n clips

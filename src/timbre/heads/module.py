@@ -1,5 +1,9 @@
 """The LightningModule that trains a ``ResidualProjection`` on pairs and triplets.
 
+With pitch views, a loss that has a ``best_view`` method (InfoNCE) sees each similar pair of a
+clip (or judged file) and a preset's view as search sees it: the clip against every view of
+every preset in the batch, each preset scored by its best view.
+
 Validation runs ``evaluate_projection`` on the whole projected table at the end of every
 epoch (pair accuracy and ROC AUC on held-out pairs, MRR of held-out augmented views) and
 keeps a copy of the best weights by the monitored figure, so no checkpoint files are
@@ -37,6 +41,37 @@ class HeadModule(pl.LightningModule):
 
     def _loss(self, batch: list[torch.Tensor]) -> torch.Tensor:
         rows, target, weight = batch
+        best_view = getattr(self.loss_fn, "best_view", None)
+        on_views = self._similar_on_views(rows, target)
+        if best_view is None or not on_views.any():
+            return self._pairs_and_triplets_loss(rows, target, weight)
+        loss = self._best_view_loss(best_view, rows[on_views], weight[on_views])
+        rest = ~on_views
+        if rest.any():
+            loss = loss + self._pairs_and_triplets_loss(rows[rest], target[rest], weight[rest])
+        return loss
+
+    def _similar_on_views(self, rows: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Which examples are similar pairs of a non-view row and a preset's pitch view."""
+        if not self.data.n_views:
+            return torch.zeros(len(rows), dtype=torch.bool, device=rows.device)
+        a_view, b_view = rows[:, 0] >= self.data.views_start, rows[:, 1] >= self.data.views_start
+        return (rows[:, 2] < 0) & (target > 0.5) & (a_view != b_view)
+
+    def _best_view_loss(self, best_view, rows: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        """``best_view(anchors, views of the batch's presets, labels, weight)`` for similar pairs of a
+        row and a view: the other side of each pair against every view of each preset in the batch."""
+        start, n_views = self.data.views_start, self.data.n_views
+        view_side = (rows[:, 1] >= start).long()
+        picked = torch.arange(len(rows), device=rows.device)
+        preset = (rows[picked, view_side] - start) // n_views
+        presets, labels = torch.unique(preset, return_inverse=True)
+        view_rows = start + presets[:, None] * n_views + torch.arange(n_views, device=rows.device)[None, :]
+        views = self.net(self.table[view_rows.reshape(-1)]).reshape(len(presets), n_views, -1)
+        return best_view(self.net(self.table[rows[picked, 1 - view_side]]), views, labels, weight)
+
+    def _pairs_and_triplets_loss(self, rows: torch.Tensor, target: torch.Tensor, weight: torch.Tensor
+                                 ) -> torch.Tensor:
         is_pair = rows[:, 2] < 0
         pairs = triplets = None
         if is_pair.any():

@@ -14,7 +14,10 @@ class InfoNCELoss(nn.Module):
 
     Anchors/positives are the similar pairs and the triplets' (anchor, positive); a
     triplet's negative is one more candidate column. Dissimilar pairs are not used: the
-    other presets of the batch already serve as negatives. Symmetric (a->b and b->a)."""
+    other presets of the batch already serve as negatives. Symmetric (a->b and b->a).
+
+    With pitch views, :meth:`best_view` contrasts the way search ranks: each preset of the batch
+    is scored by its best view."""
 
     def __init__(self, temperature: float = 0.05, **_: object):
         super().__init__()
@@ -36,6 +39,19 @@ class InfoNCELoss(nn.Module):
         forward = F.cross_entropy(a @ candidates.T / self.temperature, labels, reduction="none")
         backward = F.cross_entropy(p @ a.T / self.temperature, labels, reduction="none")
         return ((forward + backward) * 0.5 * w).sum() / w.sum().clamp(min=1e-9)
+
+
+    def best_view(self, anchors: torch.Tensor, views: torch.Tensor, labels: torch.Tensor,
+                  weight: torch.Tensor) -> torch.Tensor:
+        """Each anchor must pick its preset (``labels``, indexes into ``views`` ``(presets, V, dim)``)
+        among the batch's presets, each scored by its view most similar to the anchor. Search scores a
+        preset by its best view, so a clip must beat every view of the other presets, not only the one
+        nearest to their own clips."""
+        if len(views) < 2:
+            return anchors.sum() * 0.0  # one preset: nothing to contrast
+        logits = torch.einsum("bd,pvd->bpv", anchors, views).amax(dim=-1) / self.temperature
+        loss = F.cross_entropy(logits, labels, reduction="none")
+        return (loss * weight).sum() / weight.sum().clamp(min=1e-9)
 
 
 def _zero_like(pairs: PairBatch | None, triplets: TripletBatch | None) -> torch.Tensor:
