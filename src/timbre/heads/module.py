@@ -65,7 +65,8 @@ class HeadModule(pl.LightningModule):
         view_side = (rows[:, 1] >= start).long()
         picked = torch.arange(len(rows), device=rows.device)
         preset = (rows[picked, view_side] - start) // n_views
-        presets, labels = torch.unique(preset, return_inverse=True)
+        # a few hundred ints: unique on the CPU, whatever the device supports
+        presets, labels = (t.to(rows.device) for t in torch.unique(preset.cpu(), return_inverse=True))
         view_rows = start + presets[:, None] * n_views + torch.arange(n_views, device=rows.device)[None, :]
         views = self.net(self.table[view_rows.reshape(-1)]).reshape(len(presets), n_views, -1)
         return best_view(self.net(self.table[rows[picked, 1 - view_side]]), views, labels, weight)
