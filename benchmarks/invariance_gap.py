@@ -11,10 +11,11 @@ benchmark this re-renders, dry unless said, with the benchmark's own synth:
 * ``target``: the phrase through the target's effects (everything, as the benchmark has it).
 
 Each is searched against an index of the benchmark's previews (its views included) and scored by
-MRR and by how often the first hit is the right preset, variation group and family. Prints JSON.
+MRR and by how often the first hit is the right preset, variation group and family; with
+``--head``, in that head's space. Prints JSON.
 
     TIMBRE_THREADS=2 python benchmarks/invariance_gap.py --bench /tmp/bench1 \\
-        --index /tmp/bench1-eval/indexes/spectral
+        --index /tmp/bench1-eval/indexes/spectral [--head latest --models /tmp/heads]
 """
 
 from __future__ import annotations
@@ -80,17 +81,21 @@ def scores(space: np.ndarray, queries: np.ndarray, truth: np.ndarray, groups: np
 def main() -> None:
     from timbre.audio import resample
     from timbre.evaluation.ground_truth import load_benchmark
+    from timbre.heads.registry import load_head
     from timbre.index import open_index
-    from timbre.runtime import configure_torch, default_threads
-    from timbre.search.space import library_space
+    from timbre.runtime import configure_torch, default_models_dir, default_threads
+    from timbre.search.space import library_space, project_checked
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bench", required=True)
     parser.add_argument("--index", required=True, help="an index of the benchmark's previews")
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--head", default=None, help="search through this head (e.g. latest)")
+    parser.add_argument("--models", default=None, help="the models folder holding --head")
     args = parser.parse_args()
     configure_torch()
     bench, lib = load_benchmark(args.bench), open_index(args.index)
+    head = load_head(args.models or default_models_dir(), args.head) if args.head else None
     model = lib.load_embedder()
     presets = [bench.preset_for_path(path) for path in lib.paths]
     names = {preset.name: row for row, preset in enumerate(presets)}
@@ -100,17 +105,20 @@ def main() -> None:
     families = np.array([p.family for p in presets])
     with Pool(args.workers or default_threads()) as pool:
         rendered = pool.map(probe_audio, list(enumerate(plans)), chunksize=4)
-    space = library_space(lib)[1]
+    space = library_space(lib, head)[1]
     out = {}
     for probe in PROBES:
         clips = [resample(audio.astype(np.float32), sr, model.sample_rate) for audio, sr in
                  (r[probe] for r in rendered)]
         queries = np.asarray(model.embed_audio(clips), np.float32)
+        if head is not None:
+            queries = project_checked(head, queries)
         out[probe] = {"all": scores(space, queries, truth, groups, families),
                       **{kind: scores(space, queries[mask], truth[mask], groups, families)
                          for kind in sorted({p.kind for p in plans})
                          for mask in [np.array([p.kind == kind for p in plans])]}}
-    print(json.dumps({"bench": args.bench, "index": args.index, "views": int(space.shape[1]),
+    print(json.dumps({"bench": args.bench, "index": args.index, "head": head.id if head else None,
+                      "views": int(space.shape[1]),
                       "targets": len(plans), "probes": out}, indent=2))
 
 
