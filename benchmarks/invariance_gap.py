@@ -5,6 +5,8 @@ in effects, and the render itself is random (phases, noise, LFO). For each targe
 benchmark this re-renders, dry unless said, with the benchmark's own synth:
 
 * ``preview_again``: the preview itself (one note at C3), another render: the ceiling;
+* ``sampler_at_pitch``: that render resampled to the phrase's first pitch, as a sampler plays it (what
+  a view is, at the exact shift): what comparing in another register costs by itself;
 * ``note_at_pitch``: one 2-s note at the phrase's first pitch (pitch alone);
 * ``phrase_at_c3``: the phrase moved so it starts on C3 (phrase alone);
 * ``phrase``: the phrase where it is (pitch and phrase);
@@ -28,7 +30,7 @@ from multiprocessing import Pool
 
 import numpy as np
 
-PROBES = ("preview_again", "note_at_pitch", "phrase_at_c3", "phrase", "target")
+PROBES = ("preview_again", "sampler_at_pitch", "note_at_pitch", "phrase_at_c3", "phrase", "target")
 
 
 def plans_of(bench_dir: str) -> list:
@@ -46,6 +48,7 @@ def plans_of(bench_dir: str) -> list:
 
 def probe_audio(job: tuple) -> dict[str, tuple[np.ndarray, int]]:
     """Every probe of one target plan, as ``(audio, sample rate)``."""
+    from timbre.audio import pitch_shift
     from timbre.bench.render import PREVIEW_SR, preview_audio, target_audio
     from timbre.bench.sequences import PREVIEW_MIDI
     from timbre.bench.synth import Note
@@ -55,8 +58,10 @@ def probe_audio(job: tuple) -> dict[str, tuple[np.ndarray, int]]:
     root = plan.notes[0].midi
     dry = replace(plan, fx=())
     at_c3 = tuple(replace(n, midi=n.midi + PREVIEW_MIDI - root) for n in plan.notes)
+    preview = preview_audio(plan.preset, rng).astype(np.float32)
     return {
-        "preview_again": (preview_audio(plan.preset, rng), PREVIEW_SR),
+        "preview_again": (preview, PREVIEW_SR),
+        "sampler_at_pitch": (pitch_shift(preview, PREVIEW_SR, root - PREVIEW_MIDI), PREVIEW_SR),
         "note_at_pitch": (target_audio(replace(dry, notes=(Note(0.0, root, 2.0, 1.0),)), rng), plan.sample_rate),
         "phrase_at_c3": (target_audio(replace(dry, notes=at_c3), rng), plan.sample_rate),
         "phrase": (target_audio(dry, rng), plan.sample_rate),
