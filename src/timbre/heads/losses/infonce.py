@@ -40,7 +40,6 @@ class InfoNCELoss(nn.Module):
         backward = F.cross_entropy(p @ a.T / self.temperature, labels, reduction="none")
         return ((forward + backward) * 0.5 * w).sum() / w.sum().clamp(min=1e-9)
 
-
     def best_view(self, anchors: torch.Tensor, views: torch.Tensor, labels: torch.Tensor,
                   weight: torch.Tensor) -> torch.Tensor:
         """Each anchor must pick its preset (``labels``, indexes into ``views`` ``(presets, V, dim)``)
