@@ -8,8 +8,8 @@ into a fresh index. Keep N small on a shared machine.
     python benchmarks/index_throughput.py --files 200 --workers 2 --embedder spectral [--views none] \
         [--view-textures note]
 
-The full build includes the pitch views of a new index (7 shifts; for ``spectral`` each plays the
-note, two chords and an arpeggio: 28 views a preview) unless ``--views none``.
+The full build includes the pitch views of a new index (9 shifts; for ``spectral`` each plays the
+note, two chords and an arpeggio: 36 views a preview) unless ``--views none``.
 """
 
 from __future__ import annotations

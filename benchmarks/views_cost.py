@@ -1,6 +1,6 @@
 """What pitch views and `--thorough` cost per file, for `spectral` or a real-size CLAP (random weights).
 
-For each embedder: seconds to compute one preview's pitch views (decode included; the seven shifts
+For each embedder: seconds to compute one preview's pitch views (decode included; the default shifts
 playing ``--textures``, default the note alone), and, for a 10-s loop of notes, seconds to embed it
 whole (the default search) and its notes (what `--thorough` adds). Prints stable JSON.
 

@@ -52,6 +52,7 @@ def test_index_json_and_info_json(indexed, monkeypatch, capsys, tmp_path):
     assert info["banks"] == {"bank0": 3, "bank1": 3} and info["skipped"][0]["path"].endswith("broken.ogg")
     code, out, _ = timbre(monkeypatch, capsys, "info", "--index", index)
     assert "fingerprint" in out and "broken.ogg: damaged" in out
+    assert "views     " in out and "today's default" not in out  # no hint while the index has the default shifts
 
 
 def test_index_with_another_embedder_exits_2_with_one_line(indexed, monkeypatch, capsys, tmp_path):

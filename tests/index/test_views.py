@@ -40,7 +40,7 @@ def test_a_new_index_gets_the_default_views_of_every_preview(tmp_path):
     assert view_semitones(lib) == DEFAULT_SEMITONES and report.views == len(FAMILIES)
     assert view_textures(lib) == TEXTURES == ("note", "chord", "arp")  # spectral's default
     views = view_vectors(lib)
-    assert views.shape == (len(FAMILIES), DEFAULT_COUNT, lib.vectors.shape[1]) and DEFAULT_COUNT == 28
+    assert views.shape == (len(FAMILIES), DEFAULT_COUNT, lib.vectors.shape[1]) and DEFAULT_COUNT == 36
     own = views[:, DEFAULT_SEMITONES.index(0)]  # the note views come first
     np.testing.assert_allclose(own, lib.vectors, atol=1e-5)  # the unshifted view is the row itself
     assert not np.allclose(views[:, 0], own)  # an octave down is another vector
@@ -104,6 +104,7 @@ def test_views_can_be_changed_or_turned_off_and_the_cli_says_so(tmp_path, monkey
     assert view_vectors(open_index(index)).shape[1] == 6
     code, out, err = timbre(monkeypatch, capsys, "info", "--index", index)
     assert code == 0 and "views     6 a preview: -12,0,12 semitones × note, arp; 2 of 2 previews have them" in out
+    assert "today's default shifts are -12,-7,-5,0,5,7,12,19,24: `timbre index DIR --views default`" in out
     code, out, err = timbre(monkeypatch, capsys, "index", lib_dir, "--index", index, "--view-textures", "pad")
     assert code == 2 and err.startswith("error: view textures") and " — " in err and len(err.strip().splitlines()) == 1
     code, out, err = timbre(monkeypatch, capsys, "index", lib_dir, "--index", index, "--views", "none", "--json")

@@ -20,7 +20,7 @@ def index_command(
     device: Optional[str] = device_option(),
     half: Optional[bool] = half_option(),
     views: Optional[str] = typer.Option(
-        None, "--views", help="Pitch views of each preview, in semitones: e.g. -12,-7,-5,0,5,7,12, 'default' "
+        None, "--views", help="Pitch views of each preview, in semitones: e.g. -12,-7,-5,0,5,7,12,19,24, 'default' "
         "(that list) or 'none'. Search scores a preset by its view nearest the target "
         "[default: keep the index's; a new index gets 'default']"),
     view_textures: Optional[str] = textures_option(),
@@ -69,6 +69,9 @@ def info_command(
     typer.echo("views     none" if views is None else
                f"views     {views['per_preview']} a preview: {','.join(str(s) for s in views['semitones'])} semitones "
                f"× {', '.join(views['textures'])}; {views['previews_with_views']} of {info['files']} previews have them")
+    if views is not None and views["semitones"] != views["default_semitones"]:
+        typer.echo(f"          today's default shifts are {','.join(str(s) for s in views['default_semitones'])}: "
+                   "`timbre index DIR --views default` moves this index to them")
     tags = info["tags"]
     typer.echo(f"tags      {tags['source']}" + ("" if tags["counts"] else ": none found"))
     for tag, count in tags["counts"].items():

@@ -33,8 +33,10 @@ from timbre.index.view_textures import texture_clips, texture_spec, views_per_pr
 from timbre.progress import Progress, ensure_progress
 
 VIEWS_VERSION = 1
-#: Octave, fifth and fourth either side: the intervals a loop most often sits at from C3.
-DEFAULT_SEMITONES = (-12, -7, -5, 0, 5, 7, 12)
+#: Octave, fifth and fourth either side of C3, where loops most often sit, and an octave and a fifth
+#: and two octaves above: leads and plucks often play there, and the reach up to +24 was measured
+#: to help on two tuning seeds of the benchmark (README).
+DEFAULT_SEMITONES = (-12, -7, -5, 0, 5, 7, 12, 19, 24)
 #: The textures of an index whose config names none (made before textures existed).
 PLAIN_TEXTURES = ("note",)
 MAX_SEMITONES = 24
@@ -202,15 +204,17 @@ def view_vectors(lib) -> np.ndarray | None:
 
 
 def describe_views(lib) -> dict | None:
-    """What ``timbre info`` says of the index's views: shifts, textures, views a preview and how
-    many previews have them; ``None`` for an index without views."""
+    """What ``timbre info`` says of the index's views: shifts, textures, views a preview, how
+    many previews have them and today's default shifts (an index keeps the shifts it was made
+    with); ``None`` for an index without views."""
     semitones = view_semitones(lib)
     if not semitones:
         return None
     store = view_store(lib, semitones)
     stored = store.keys()
     return {"semitones": list(semitones), "textures": list(view_textures(lib)), "per_preview": store.per_key,
-            "previews_with_views": sum(1 for key in set(lib.hashes) if key in stored)}
+            "previews_with_views": sum(1 for key in set(lib.hashes) if key in stored),
+            "default_semitones": list(DEFAULT_SEMITONES)}
 
 
 def views_state(lib) -> str:
