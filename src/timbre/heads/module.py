@@ -42,8 +42,8 @@ class HeadModule(pl.LightningModule):
     def _loss(self, batch: list[torch.Tensor]) -> torch.Tensor:
         rows, target, weight = batch
         best_view = getattr(self.loss_fn, "best_view", None)
-        on_views = self._similar_on_views(rows, target)
-        if best_view is None or not on_views.any():
+        on_views = None if best_view is None else self._similar_on_views(rows, target)
+        if on_views is None or not on_views.any():
             return self._pairs_and_triplets_loss(rows, target, weight)
         loss = self._best_view_loss(best_view, rows[on_views], weight[on_views])
         rest = ~on_views
@@ -62,14 +62,15 @@ class HeadModule(pl.LightningModule):
         """``best_view(anchors, views of the batch's presets, labels, weight)`` for similar pairs of a
         row and a view: the other side of each pair against every view of each preset in the batch."""
         start, n_views = self.data.views_start, self.data.n_views
-        view_side = (rows[:, 1] >= start).long()
-        picked = torch.arange(len(rows), device=rows.device)
-        preset = (rows[picked, view_side] - start) // n_views
+        b_is_view = rows[:, 1] >= start
+        view_row = torch.where(b_is_view, rows[:, 1], rows[:, 0])
+        other_row = torch.where(b_is_view, rows[:, 0], rows[:, 1])
+        preset = (view_row - start) // n_views
         # a few hundred ints: unique on the CPU, whatever the device supports
         presets, labels = (t.to(rows.device) for t in torch.unique(preset.cpu(), return_inverse=True))
         view_rows = start + presets[:, None] * n_views + torch.arange(n_views, device=rows.device)[None, :]
         views = self.net(self.table[view_rows.reshape(-1)]).reshape(len(presets), n_views, -1)
-        return best_view(self.net(self.table[rows[picked, 1 - view_side]]), views, labels, weight)
+        return best_view(self.net(self.table[other_row]), views, labels, weight)
 
     def _pairs_and_triplets_loss(self, rows: torch.Tensor, target: torch.Tensor, weight: torch.Tensor
                                  ) -> torch.Tensor:
