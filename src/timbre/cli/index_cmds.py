@@ -67,10 +67,10 @@ def info_command(
         typer.echo(f"  {count:>7}  {bank}")
     views = info["views"]
     typer.echo("views     none" if views is None else
-               f"views     {views['per_preview']} a preview: {','.join(str(s) for s in views['semitones'])} semitones "
+               f"views     {views['per_preview']} a preview: {_shift_list(views['semitones'])} semitones "
                f"× {', '.join(views['textures'])}; {views['previews_with_views']} of {info['files']} previews have them")
     if views is not None and views["semitones"] != views["default_semitones"]:
-        typer.echo(f"          today's default shifts are {','.join(str(s) for s in views['default_semitones'])}: "
+        typer.echo(f"          today's default shifts are {_shift_list(views['default_semitones'])}: "
                    "`timbre index DIR --views default` moves this index to them")
     tags = info["tags"]
     typer.echo(f"tags      {tags['source']}" + ("" if tags["counts"] else ": none found"))
@@ -97,3 +97,8 @@ def register(app: typer.Typer) -> None:
     """Add `index` and `info` to ``app``."""
     app.command("index")(index_command)
     app.command("info")(info_command)
+
+
+def _shift_list(semitones: list[int]) -> str:
+    """``[-12, 0, 12]`` → ``-12,0,12``: as ``--views`` takes them."""
+    return ",".join(str(s) for s in semitones)
