@@ -22,7 +22,7 @@ target. Prints JSON. Not part of the product: a learned embedder is not built ye
 from __future__ import annotations
 
 import argparse
-import copy
+import functools
 import json
 import time
 import multiprocessing
@@ -39,17 +39,23 @@ TEMPERATURE = 0.07
 
 def log_mel(audio: np.ndarray) -> np.ndarray:
     """``(frames, N_MELS)`` float16 log10 mel power of mono ``audio`` at ``SAMPLE_RATE``."""
-    from timbre.dsp import mel_filterbank, power_spectrogram
+    from timbre.dsp import power_spectrogram
 
-    bank = mel_filterbank(SAMPLE_RATE, N_FFT, N_MELS)
-    power = power_spectrogram(audio.astype(np.float32), N_FFT, HOP) @ bank.T
+    power = power_spectrogram(audio.astype(np.float32), N_FFT, HOP) @ _mel_bank().T
     return np.log10(power + 1e-6).astype(np.float16)
+
+
+@functools.lru_cache(maxsize=1)
+def _mel_bank() -> np.ndarray:
+    from timbre.dsp import mel_filterbank
+
+    return mel_filterbank(SAMPLE_RATE, N_FFT, N_MELS)
 
 
 def preset_features(job: tuple[int, str]) -> tuple[list, list, list]:
     """One preview's note views, and its augmented clips with the shift each was made around."""
     from timbre.audio import load_audio, pitch_shift
-    from timbre.heads.augment import augment_clip
+    from timbre.heads.augment import augment_clip, draw_shift
     from timbre.heads.config import DEFAULT_CONFIG
     from timbre.index.views import DEFAULT_SEMITONES
 
@@ -60,10 +66,8 @@ def preset_features(job: tuple[int, str]) -> tuple[list, list, list]:
     rng = np.random.default_rng(10_000 + row)
     clips, shifts = [], []
     for _ in range(CLIPS_PER_PRESET):
-        # augment_clip draws its shift first: a copy of the generator tells which it will draw
-        limit = int(settings["max_semitones"])
-        shifts.append(int(copy.deepcopy(rng).integers(-limit, limit + 1)))
-        clips.append(log_mel(augment_clip(audio, SAMPLE_RATE, settings, rng)))
+        shifts.append(draw_shift(settings, rng))
+        clips.append(log_mel(augment_clip(audio, SAMPLE_RATE, settings, rng, shifts[-1])))
     return views, clips, shifts
 
 
@@ -118,7 +122,6 @@ def train(net, views: list, clips: list, shifts: np.ndarray, epochs: int, batch:
 
     from timbre.index.views import DEFAULT_SEMITONES
 
-    torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     slot = np.abs(shifts[..., None] - np.array(DEFAULT_SEMITONES)).argmin(-1)
     optimizer = torch.optim.AdamW(net.parameters(), 1e-3, weight_decay=1e-4)
@@ -209,6 +212,9 @@ def main() -> None:
         targets = pool.map(target_features, [t.path for t in bench.targets], chunksize=8)
     features_s = time.perf_counter() - started
     configure_torch()
+    import torch
+
+    torch.manual_seed(args.seed)  # the network's first weights too
     net = make_net(args.channels)
     views, clips = [p[0] for p in prepared], [p[1] for p in prepared]
     losses = train(net, views, clips, np.array([p[2] for p in prepared]), args.epochs, args.batch, args.seed)
@@ -218,7 +224,8 @@ def main() -> None:
     search, names = search_scores(args, bench)
     by_name = {p.name: i for i, p in enumerate(bench.presets)}
     cnn = cnn[:, [by_name[name] for name in names]]  # the index's row order
-    truth = np.array([names.index(t.preset) for t in bench.targets])
+    row_of = {name: row for row, name in enumerate(names)}
+    truth = np.array([row_of[t.preset] for t in bench.targets])
     groups = np.array([bench.presets[by_name[name]].group for name in names])
     kinds = np.array([t.kind for t in bench.targets])
     fused = {w: figures((1 - float(w)) * standardized(search) + float(w) * standardized(cnn), truth, groups, kinds)

@@ -4,7 +4,7 @@ validation ranks presets by their best view. Chord clips sound several shifted c
 import numpy as np
 
 from timbre.audio import pitch_shift
-from timbre.heads.augment import CHORD_SHAPES, augment_clip
+from timbre.heads.augment import CHORD_SHAPES, augment_clip, draw_shift
 from timbre.heads.examples import build_training_data
 from timbre.heads.metrics import retrieval_metrics
 
@@ -64,6 +64,18 @@ def test_a_chord_clip_sounds_several_shifted_copies_together():
     assert len({r for r in roots if any(abs(r - p) <= 3 for p in peaks)}) >= 2  # at least two notes at once
     assert np.array_equal(clip, augment_clip(audio, sr, settings, np.random.default_rng(3)))  # seeded
     assert len(pitch_shift(audio, sr, 12)) == len(audio) // 2
+
+
+def test_drawing_the_shift_first_gives_the_same_clip():
+    sr = 8000
+    audio = (np.sin(2 * np.pi * 220 * np.arange(sr) / sr) * np.exp(-np.arange(sr) / sr)).astype(np.float32)
+    settings = {"max_semitones": 12, "chord_probability": 0.3, "loop_probability": 0.5, "fx_probability": 0.0}
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        shift = draw_shift(settings, rng)
+        assert -12 <= shift <= 12
+        assert np.array_equal(augment_clip(audio, sr, settings, rng, shift),
+                              augment_clip(audio, sr, settings, np.random.default_rng(seed)))
 
 
 def test_not_similar_holds_for_every_view_and_similar_for_the_nearest():

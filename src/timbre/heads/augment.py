@@ -142,10 +142,18 @@ def _embed_measured(lib, settings: dict, seed: int, progress: Progress | None, r
     return np.concatenate([by_row[row] for row in rows])
 
 
-def augment_clip(audio: np.ndarray, sr: int, settings: dict, rng: np.random.Generator) -> np.ndarray:
-    """One augmented clip of a one-shot ``audio`` (see the module docstring)."""
+def draw_shift(settings: dict, rng: np.random.Generator) -> int:
+    """The semitones an augmented clip is made around: uniform within ``max_semitones``."""
     max_shift = int(settings["max_semitones"])
-    shift = int(rng.integers(-max_shift, max_shift + 1))
+    return int(rng.integers(-max_shift, max_shift + 1))
+
+
+def augment_clip(audio: np.ndarray, sr: int, settings: dict, rng: np.random.Generator,
+                 shift: int | None = None) -> np.ndarray:
+    """One augmented clip of a one-shot ``audio`` (see the module docstring), made around ``shift``
+    semitones (``draw_shift`` from ``rng`` unless given: drawing it first yourself gives the same clip)."""
+    max_shift = int(settings["max_semitones"])
+    shift = draw_shift(settings, rng) if shift is None else shift
     if rng.random() < settings.get("chord_probability", 0.0):
         clip = _chord(audio, sr, shift, rng)
     elif rng.random() < settings["loop_probability"]:
