@@ -32,10 +32,11 @@ def _global_options(
 
 def _register_commands() -> None:
     # Each module registers its commands; none imports torch/faiss at module level.
-    from timbre.cli import (app_cmds, bench_cmds, eval_cmds, index_cmds, label_cmds, model_cmds, search_cmds,
-                           train_cmds)
+    from timbre.cli import (app_cmds, bench_cmds, eval_cmds, index_cmds, label_cmds, learn_cmds, model_cmds,
+                           search_cmds, train_cmds)
 
-    for module in (index_cmds, search_cmds, app_cmds, model_cmds, bench_cmds, train_cmds, label_cmds, eval_cmds):
+    for module in (index_cmds, search_cmds, app_cmds, model_cmds, bench_cmds, train_cmds, learn_cmds, label_cmds,
+                   eval_cmds):
         module.register(app)
 
 

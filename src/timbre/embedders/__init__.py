@@ -25,6 +25,7 @@ BUILTIN = {
     "pann": "timbre.embedders.pann:PannEmbedder",
     "mert": "timbre.embedders.mert:MertEmbedder",
     "openl3": "timbre.embedders.openl3:OpenL3Embedder",
+    "learned": "timbre.embedders.learned:LearnedEmbedder",
 }
 
 DEFAULT_EMBEDDER = "spectral"

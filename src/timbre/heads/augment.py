@@ -110,7 +110,7 @@ def augmented_clips(item: tuple[str, str], sample_rate: int, progress: Progress,
     except (AudioError, OSError) as exc:
         progress.note(f"augment: skipped {path}: {exc}")
         return None
-    rng = _preset_rng(seed, key)
+    rng = preset_rng(seed, key)
     return [augment_clip(audio, sample_rate, settings, rng) for _ in range(int(settings["variants_per_preset"]))]
 
 
@@ -184,6 +184,6 @@ def _chord(audio: np.ndarray, sr: int, root: int, rng: np.random.Generator) -> n
     return np.concatenate(hits)
 
 
-def _preset_rng(seed: int, key: str) -> np.random.Generator:
+def preset_rng(seed: int, key: str) -> np.random.Generator:
     """A generator fixed by the seed and the preset's content (stable as the index changes)."""
     return np.random.default_rng(int(hashlib.sha1(f"{seed}:{key}".encode()).hexdigest()[:15], 16))
