@@ -78,8 +78,8 @@ def test_an_index_keeps_the_network_it_was_built_with(learned, tmp_path, monkeyp
     try:
         lib = open_index(index)
         assert lib.load_embedder().fingerprint() == lib.embedder_spec["fingerprint"]
-        report = build_index([str(root / "lib")], index, None, workers=0)  # an update, no mismatch
-        assert report.unchanged == 8
+        for name in (None, "learned"):  # an update, naming the embedder or not: its own network, no mismatch
+            assert build_index([str(root / "lib")], index, name, workers=0).unchanged == 8
     finally:
         import shutil
 

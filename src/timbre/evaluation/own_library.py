@@ -234,10 +234,11 @@ def _held_out_rows(lib, head, table_rows: int) -> np.ndarray | None:
 
 
 def _load_head(lib, models_dir: str | None, ref: str):
+    from timbre.heads.part_head import head_for_index
     from timbre.heads.registry import load_head
     from timbre.runtime import default_models_dir
 
-    return load_head(models_dir or default_models_dir(), ref, embedder_fingerprint=lib.embedder_spec["fingerprint"])
+    return head_for_index(load_head(models_dir or default_models_dir(), ref), lib)
 
 
 def _row(system: OwnSystem) -> list[str]:

@@ -48,7 +48,7 @@ def evaluate(bench_dir: str, embedders: Sequence[str] = DEFAULT_EMBEDDERS, *, he
     loaded_heads = [_load_head(models_dir, ref) for ref in heads]  # before indexing: fail fast
     names = _system_embedders(list(embedders or DEFAULT_EMBEDDERS) + [_head_embedder(h) for h in loaded_heads])
     libraries = {name: _index_benchmark(bench, name, out_dir, progress, (views, textures)) for name in names}
-    head_rows = [(_indexed_embedder_of(head, libraries), head) for head in loaded_heads]
+    head_rows = _head_rows(loaded_heads, libraries)
     systems = []
     modes = (False, True) if thorough else (False,)
     for name, lib in libraries.items():  # each embedder's row, then the rows of its heads
@@ -132,11 +132,26 @@ def _head_embedder(head) -> str:
     return name
 
 
-def _indexed_embedder_of(head, libraries: dict) -> str:
-    """The embedder whose benchmark index has the fingerprint ``head`` was trained on."""
-    for name, lib in libraries.items():
-        if lib.embedder_spec.get("fingerprint") == head.embedder_fingerprint:
-            return name
+def _head_rows(heads: Sequence, libraries: dict) -> list[tuple[str, object]]:
+    """``(embedder, head fitted to its index)`` for every index each head can rank: its own embedder's,
+    and each combined one holding that embedder as a part (``timbre.heads.part_head``)."""
+    from timbre.heads.part_head import head_for_index
+
+    rows = []
+    for head in heads:
+        fitted = []
+        for name, lib in libraries.items():
+            try:
+                fitted.append((name, head_for_index(head, lib)))
+            except HeadError:
+                continue
+        if not fitted:
+            _no_index_for(head)
+        rows += fitted
+    return rows
+
+
+def _no_index_for(head) -> None:
     name = _head_embedder(head)
     raise HeadError(f"head {head.id} was trained on embedder fingerprint {head.embedder_fingerprint}, the "
                     f"benchmark's {name} index has another; train the head with the default {name} options")

@@ -162,7 +162,8 @@ def _resolve_embedder(index_path: str, name: str | None, options: dict | None,
     # commit): the embedder may still be chosen afresh.
     has_config = all(os.path.exists(os.path.join(index_path, f)) for f in (store.CONFIG_FILE, store.MANIFEST_FILE))
     stored = store.read_config(index_path)["embedder"] if has_config else None
-    if stored is not None and name is None:
+    if stored is not None and (name is None or (options is None and canonical_name(name) == stored["name"])):
+        # the same embedder asked for without options (e.g. by `timbre eval`): the index's own options
         name, options = stored["name"], stored.get("options", {})
     name, options = canonical_name(name or DEFAULT_EMBEDDER), dict(options or {})
     if stored is not None and stored["name"] != name:

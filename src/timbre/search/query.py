@@ -28,7 +28,7 @@ def search_library(index_path: str, targets: list[str], texts: list[str] = (), *
     if rerank is not None and head_ref is None:
         raise TimbreError("--rerank needs a head to rescore with; add --head latest (or a head id)")
     lib = open_index(index_path, placement)
-    head = _load_head(models_dir, head_ref, lib.placement.device) if head_ref else None
+    head = _load_head(models_dir, head_ref, lib) if head_ref else None
     keep = None
     if tags:
         from timbre.tags import tag_mask
@@ -44,12 +44,15 @@ def search_library(index_path: str, targets: list[str], texts: list[str] = (), *
     return results
 
 
-def _load_head(models_dir: str | None, ref: str, device: str):
+def _load_head(models_dir: str | None, ref: str, lib):
+    """The head ``ref`` on ``lib``'s device, fitted to ``lib`` (``timbre.heads.part_head.head_for_index``)."""
     from timbre.devices import resolve_device
+    from timbre.heads.part_head import head_for_index
     from timbre.heads.registry import load_head
     from timbre.runtime import default_models_dir
 
-    return load_head(models_dir or default_models_dir(), ref, device=resolve_device(device))
+    return head_for_index(load_head(models_dir or default_models_dir(), ref,
+                                    device=resolve_device(lib.placement.device)), lib)
 
 
 def target_hint(path: str) -> str | None:

@@ -213,6 +213,7 @@ class Workspace:
     # -- heads --------------------------------------------------------------------------------
     def _head(self, ref: str | None):
         from timbre.devices import resolve_device
+        from timbre.heads.part_head import head_for_index
         from timbre.heads.registry import load_head, resolve_ref
 
         ref = self.active_head if ref is None else ref
@@ -220,9 +221,8 @@ class Workspace:
             return None
         head_id = resolve_ref(self.models_dir, ref)
         if head_id not in self._heads:
-            self._heads[head_id] = load_head(self.models_dir, head_id,
-                                             embedder_fingerprint=self.lib.embedder_spec["fingerprint"],
-                                             device=resolve_device(self.lib.placement.device))
+            self._heads[head_id] = head_for_index(
+                load_head(self.models_dir, head_id, device=resolve_device(self.lib.placement.device)), self.lib)
         return self._heads[head_id]
 
     def set_active_head(self, ref: str | None) -> str | None:

@@ -1,0 +1,69 @@
+"""A head over one part of a combined space: ``spectral``'s head on a ``spectral+learned`` index.
+
+A head trained on an index of one embedder can rank an index that combines that embedder with
+others: it projects its own part of each vector and leaves the other parts as they are, so the
+cosine of two projected vectors is the parts' weighted mean with that part seen through the head.
+On the benchmark this beat a head trained on the whole combined vector: a learned embedder and a
+self-supervised head learn from the same augmented clips, so a head over both adds little, while
+``spectral``'s own head re-weighs what ``spectral`` keeps and the learned part adds what it drops
+(see the README's issue-12 figures).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from timbre.embedders.base import l2_normalize
+from timbre.errors import HeadError
+
+
+class PartHead:
+    """``head`` applied to part ``part`` (columns ``slices[part]``, share ``weights[part]``) of a combined
+    space whose fingerprint is ``embedder_fingerprint``; follows the search ``Head`` protocol."""
+
+    def __init__(self, head, slices: list[tuple[int, int]], weights: list[float], part: int,
+                 embedder_fingerprint: str):
+        self.inner, self.slices, self.weights, self.part = head, slices, weights, part
+        self.id, self.config, self.device = head.id, head.config, head.device
+        self.embedder_fingerprint = embedder_fingerprint
+        start, stop = slices[part]
+        self.input_dim = slices[-1][1]
+        self.output_dim = self.input_dim - (stop - start) + head.output_dim
+
+    def project(self, vectors: np.ndarray) -> np.ndarray:
+        """Map ``(n, input_dim)`` combined vectors to ``(n, output_dim)`` unit vectors."""
+        x = np.asarray(vectors, dtype=np.float32)
+        if x.ndim != 2 or x.shape[1] != self.input_dim:
+            raise HeadError(f"head {self.id}: expects {self.input_dim}-d vectors, got shape {x.shape}; "
+                            "use a head trained on this index's embedder")
+        blocks = []
+        for i, (start, stop) in enumerate(self.slices):
+            part = x[:, start:stop]  # each part is its unit vector scaled by sqrt(its share)
+            if i == self.part:
+                part = np.sqrt(self.weights[i]) * self.inner.project(l2_normalize(part))
+            blocks.append(part)
+        return l2_normalize(np.concatenate(blocks, axis=1))
+
+    def __repr__(self) -> str:
+        return f"PartHead({self.inner!r}, part={self.part})"
+
+
+def head_for_index(head, lib):
+    """``head`` ready to rank ``lib``: itself when trained on ``lib``'s embedder, a ``PartHead`` when
+    trained on one part of ``lib``'s combined embedder; ``HeadError`` otherwise."""
+    from timbre.embedders.combined import is_combined
+
+    spec = lib.embedder_spec
+    if head.embedder_fingerprint == spec["fingerprint"]:
+        return head
+    if is_combined(spec["name"]):
+        model = lib.load_embedder()
+        fingerprints = [part.fingerprint() for part in model.parts]
+        if head.embedder_fingerprint in fingerprints:
+            ends = np.cumsum([int(part.dim) for part in model.parts])
+            slices = [(int(end - part.dim), int(end)) for end, part in zip(ends, model.parts)]
+            return PartHead(head, slices, list(model.weights), fingerprints.index(head.embedder_fingerprint),
+                            spec["fingerprint"])
+    raise HeadError(f"head {head.id} was trained on embedder fingerprint {head.embedder_fingerprint} but index "
+                    f"{lib.path} has {spec['fingerprint']} (nor is it one of its parts); use a head trained on this "
+                    "index's embedder, or on one part of it")
