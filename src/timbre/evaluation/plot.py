@@ -27,7 +27,8 @@ def write_recall_plot(systems: Sequence[SystemResult], path: str, title: str = "
     axes.set_xticks([1, 5, 10, 15, 20])
     axes.set_title(title)
     axes.grid(alpha=0.3)
-    axes.legend(loc="lower right", fontsize="small")
+    # Beside the axes, not on them: with a head and --thorough rows a legend inside hid the curves.
+    axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small", frameon=False)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", bbox_inches="tight")
     atomic_write_bytes(path, buffer.getvalue())
