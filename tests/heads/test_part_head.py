@@ -72,3 +72,12 @@ def test_a_transposed_copy_finds_its_preview_first_through_a_part_head(indexes, 
                               models_dir=str(indexes / "models"), thorough=thorough)[0].hits
         assert hits[0].name == f"{family} 0", (family, [h.name for h in hits])
         assert len({h.path for h in hits}) == len(hits)  # presets, never views
+
+
+def test_the_app_offers_the_part_head_on_the_combined_index(indexes, tmp_path):
+    from timbre.workspace.session import Workspace
+
+    head = load_head(str(indexes / "models"))
+    for name, offered in (("spectral", True), (COMBINED, True), ("mfcc", False)):
+        workspace = Workspace(str(indexes / name), models_dir=str(indexes / "models"), home=str(tmp_path / name))
+        assert ([h["id"] for h in workspace.fitting_heads()] == [head.id]) is offered, name

@@ -48,22 +48,28 @@ class PartHead:
         return f"PartHead({self.inner!r}, part={self.part})"
 
 
+def part_fingerprints(lib) -> list[str]:
+    """The fingerprints of the parts of ``lib``'s combined embedder (none for a single embedder)."""
+    from timbre.embedders.combined import is_combined
+
+    if not is_combined(lib.embedder_spec["name"]):
+        return []
+    return [part.fingerprint() for part in lib.load_embedder().parts]
+
+
 def head_for_index(head, lib):
     """``head`` ready to rank ``lib``: itself when trained on ``lib``'s embedder, a ``PartHead`` when
     trained on one part of ``lib``'s combined embedder; ``HeadError`` otherwise."""
-    from timbre.embedders.combined import is_combined
-
     spec = lib.embedder_spec
     if head.embedder_fingerprint == spec["fingerprint"]:
         return head
-    if is_combined(spec["name"]):
+    fingerprints = part_fingerprints(lib)
+    if head.embedder_fingerprint in fingerprints:
         model = lib.load_embedder()
-        fingerprints = [part.fingerprint() for part in model.parts]
-        if head.embedder_fingerprint in fingerprints:
-            ends = np.cumsum([int(part.dim) for part in model.parts])
-            slices = [(int(end - part.dim), int(end)) for end, part in zip(ends, model.parts)]
-            return PartHead(head, slices, list(model.weights), fingerprints.index(head.embedder_fingerprint),
-                            spec["fingerprint"])
+        ends = np.cumsum([int(part.dim) for part in model.parts])
+        slices = [(int(end - part.dim), int(end)) for end, part in zip(ends, model.parts)]
+        return PartHead(head, slices, list(model.weights), fingerprints.index(head.embedder_fingerprint),
+                        spec["fingerprint"])
     raise HeadError(f"head {head.id} was trained on embedder fingerprint {head.embedder_fingerprint} but index "
                     f"{lib.path} has {spec['fingerprint']} (nor is it one of its parts); use a head trained on this "
                     "index's embedder, or on one part of it")

@@ -68,12 +68,14 @@ class Workspace:
         }
 
     def fitting_heads(self) -> list[dict]:
-        """Trained heads whose embedder fingerprint matches this index, oldest first."""
+        """Trained heads that can rank this index (trained on its embedder, or on one part of a combined
+        one: ``timbre.heads.part_head``), oldest first."""
+        from timbre.heads.part_head import part_fingerprints
         from timbre.heads.registry import list_heads
 
-        fingerprint = self.lib.embedder_spec["fingerprint"]
+        fitting = {self.lib.embedder_spec["fingerprint"], *part_fingerprints(self.lib)}
         return [{"id": h.id, "created": h.created, "latest": h.latest} for h in list_heads(self.models_dir)
-                if h.embedder.get("fingerprint") == fingerprint]
+                if h.embedder.get("fingerprint") in fitting]
 
     # -- targets ------------------------------------------------------------------------------
     def add_target_bytes(self, data: bytes, name: str) -> Target:
