@@ -38,14 +38,15 @@ def learn_embedder(index_path: str, models_dir: str, *, fit: FitSettings = FitSe
     from timbre.runtime import default_threads
 
     progress = ensure_progress(progress)
-    records = _chosen(open_index(index_path).records, max_presets, fit.seed)
+    lib = open_index(index_path)
+    records = _chosen(lib.records, max_presets, fit.seed)
     items = [(record["path"], content_key(record)) for record in records]
     settings = dict(DEFAULT_CONFIG["augment"])
     started = time.perf_counter()
     made = prepare_material(items, settings, CLIPS_PER_PRESET, fit.seed, workers or default_threads(), progress)
     material = [m for m in made if m is not None]
     if len(material) < 2:
-        raise TimbreError(f"{index_path}: {len(material)} preview(s) could be decoded; learning needs at least two "
+        raise TimbreError(f"{lib.path}: {len(material)} preview(s) could be decoded; learning needs at least two "
                           "— index a folder of previews first")
     prepared_s = time.perf_counter() - started
     net, losses = _train(material, fit, channels, device, progress)
@@ -55,7 +56,7 @@ def learn_embedder(index_path: str, models_dir: str, *, fit: FitSettings = FitSe
         "training": {**fit.to_dict(), "clips_per_preset": CLIPS_PER_PRESET, "augment": settings, "losses": losses,
                      "device": device, "prepare_s": round(prepared_s, 1),
                      "train_s": round(time.perf_counter() - started - prepared_s, 1)},
-        "previews": {"index": index_path, "learned_from": len(material), "undecodable": len(made) - len(material),
+        "previews": {"index": lib.path, "learned_from": len(material), "undecodable": len(made) - len(material),
                      "fingerprint": _previews_fingerprint([i[1] for i, m in zip(items, made) if m is not None])},
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "timbre_version": __version__,
