@@ -30,6 +30,18 @@ def tone(family: str, midi: float, seconds: float, detune: float = 0.0, decay: f
     return (0.4 * wave / np.max(np.abs(wave))).astype(np.float32)
 
 
+def write_tone_library(folder, decays=(1.0, 5.0), seconds: float = 1.5) -> None:
+    """``folder/<family>/<family> <k>.wav``: each family at C3 once per decay (near-variations)."""
+    import os
+
+    import soundfile as sf
+
+    for family in FAMILIES:
+        os.makedirs(os.path.join(folder, family), exist_ok=True)
+        for k, decay in enumerate(decays):
+            sf.write(os.path.join(folder, family, f"{family} {k}.wav"), tone(family, 48, seconds, decay=decay), SR)
+
+
 def loop(family: str, seed: int) -> np.ndarray:
     """Six notes of ``family`` at other pitches than the previews' C3: what a target loop is."""
     rng = np.random.default_rng(seed)

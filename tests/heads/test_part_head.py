@@ -5,13 +5,12 @@ of a preview still finds it first in both search modes."""
 import os
 import sys
 
-import numpy as np
 import pytest
 import soundfile as sf
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "app"))
 
-from app_demo import SR, tone  # noqa: E402
+from app_demo import FAMILIES, SR, write_tone_library  # noqa: E402
 
 from timbre.audio import pitch_shift  # noqa: E402
 from timbre.embedders.base import l2_normalize  # noqa: E402
@@ -22,7 +21,6 @@ from timbre.heads.train import train_head  # noqa: E402
 from timbre.index import build_index, open_index  # noqa: E402
 from timbre.search.query import search_library  # noqa: E402
 
-FAMILIES = ("saw", "square", "sine", "organ")
 COMBINED = "spectral:0.7+mfcc:0.3"
 
 
@@ -30,10 +28,7 @@ COMBINED = "spectral:0.7+mfcc:0.3"
 def indexes(tmp_path_factory):
     """Indexes of eight previews by `spectral`, `mfcc` and both, and a head trained on the `spectral` one."""
     root = tmp_path_factory.mktemp("part-head")
-    for family in FAMILIES:
-        os.makedirs(root / "lib" / family)
-        for k, decay in enumerate((1.0, 5.0)):
-            sf.write(root / "lib" / family / f"{family} {k}.wav", tone(family, 48, 1.5, decay=decay), SR)
+    write_tone_library(root / "lib")
     for name in ("spectral", "mfcc", COMBINED):
         build_index([str(root / "lib")], str(root / name), name, workers=0)
     train_head(str(root / "spectral"), augment=True, models_dir=str(root / "models"), max_epochs=2)

@@ -13,7 +13,7 @@ import soundfile as sf
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "app"))
 
-from app_demo import SR, tone  # noqa: E402
+from app_demo import FAMILIES, SR, tone, write_tone_library  # noqa: E402
 
 from timbre.audio import pitch_shift, resample  # noqa: E402
 from timbre.errors import ModelLoadError  # noqa: E402
@@ -23,8 +23,6 @@ from timbre.learned.learn import learn_embedder  # noqa: E402
 from timbre.learned.store import CONFIG_FILE, WEIGHTS_FILE, learned_dir, resolve_learned  # noqa: E402
 from timbre.search import search_audio  # noqa: E402
 
-FAMILIES = ("saw", "square", "sine", "organ")
-DECAYS = (1.0, 5.0)
 FIT = FitSettings(epochs=3, batch=32)
 
 
@@ -37,10 +35,7 @@ def _digest(path: str) -> str:
 def learned(tmp_path_factory):
     """A spectral index of eight previews and a network learned from it (in ``models``)."""
     root = tmp_path_factory.mktemp("learned")
-    for family in FAMILIES:
-        os.makedirs(root / "lib" / family)
-        for k, decay in enumerate(DECAYS):
-            sf.write(root / "lib" / family / f"{family} {k}.wav", tone(family, 48, 1.5, decay=decay), SR)
+    write_tone_library(root / "lib")
     build_index([str(root / "lib")], str(root / "idx"), "spectral", workers=0)
     info = learn_embedder(str(root / "idx"), str(root / "models"), fit=FIT, workers=1)
     return root, info

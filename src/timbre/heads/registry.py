@@ -131,11 +131,16 @@ def _read_latest(path: str) -> str | None:
 
 def head_ids(models_dir: str) -> list[str]:
     """Ids of the complete heads, oldest first (ids start with their UTC creation time)."""
-    root = heads_dir(models_dir)
+    return complete_ids(heads_dir(models_dir))
+
+
+def complete_ids(root: str, config_file: str = CONFIG_FILE) -> list[str]:
+    """Sorted names of the folders in ``root`` holding ``config_file`` (written last, so complete);
+    staging folders (``.tmp-*``) left out."""
     if not os.path.isdir(root):
         return []
     return sorted(name for name in os.listdir(root)
-                  if not name.startswith(".") and os.path.isfile(os.path.join(root, name, CONFIG_FILE)))
+                  if not name.startswith(".") and os.path.isfile(os.path.join(root, name, config_file)))
 
 
 def resolve_ref(models_dir: str, ref: str = "latest") -> str:

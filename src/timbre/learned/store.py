@@ -45,11 +45,9 @@ def save_learned(models_dir: str, model_id: str, net, config: dict[str, Any]) ->
 
 def learned_ids(models_dir: str) -> list[str]:
     """Ids of the complete learned embedders, oldest first."""
-    root = learned_dir(models_dir)
-    if not os.path.isdir(root):
-        return []
-    return sorted(name for name in os.listdir(root)
-                  if not name.startswith(".") and os.path.isfile(os.path.join(root, name, CONFIG_FILE)))
+    from timbre.heads.registry import complete_ids
+
+    return complete_ids(learned_dir(models_dir), CONFIG_FILE)
 
 
 def resolve_learned(model: str | None, models_dir: str) -> str:
