@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import struct
 
 import numpy as np
-import soundfile as sf
 
 from timbre.embedders import load_embedder
 from timbre.embedders.base import Embedder, l2_normalize
@@ -37,8 +37,19 @@ def write_tone(path: str, f0: float, harmonics: int, gain: float = 0.4, seconds:
     """A decaying harmonic one-shot (float WAV, so a gain change survives the file exactly)."""
     t = np.arange(int(seconds * SR)) / SR
     wave = sum(np.sin(2 * np.pi * f0 * k * t) / k ** 1.5 for k in range(1, harmonics + 1)) * np.exp(-3 * t)
+    return write_float_wav(path, gain * wave / np.max(np.abs(wave)), SR)
+
+
+def write_float_wav(path: str, samples: np.ndarray, sr: int) -> str:
+    """A mono 32-bit float WAV whose bytes depend on the samples alone. libsndfile stamps the
+    time into a float WAV's PEAK chunk, which would change the file's content hash, and with it
+    the seed of its augmented clips, from one test run to the next."""
+    data = np.asarray(samples, "<f4").tobytes()
+    fmt = struct.pack("<HHIIHH", 3, 1, sr, sr * 4, 4, 32)  # IEEE float, mono
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    sf.write(path, (gain * wave / np.max(np.abs(wave))).astype(np.float32), SR, subtype="FLOAT")
+    with open(path, "wb") as fh:
+        fh.write(b"RIFF" + struct.pack("<I", len(body)) + body)
     return path
 
 
