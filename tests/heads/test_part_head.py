@@ -55,6 +55,9 @@ def test_the_cosine_is_the_weighted_mean_with_the_part_through_the_head(indexes)
     projected = fitted.project(vectors)
     assert projected.shape == (2, fitted.output_dim)
     assert projected[0] @ projected[1] == pytest.approx(expected, abs=1e-5)
+    (a0, b0), (a1, b1) = fitted.output_columns  # where search finds each part's share, for its own best view
+    assert projected[0, a0:b0] @ projected[1, a0:b0] == pytest.approx(0.7 * own[0] @ own[1], abs=1e-5)
+    assert projected[0, a1:b1] @ projected[1, a1:b1] == pytest.approx(0.3 * other[0] @ other[1], abs=1e-5)
 
 
 @pytest.mark.parametrize("thorough", [False, True])

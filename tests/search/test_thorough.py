@@ -114,7 +114,8 @@ def test_the_notes_reorder_the_candidates_by_the_mixed_score():
     library = np.eye(4, dtype=np.float32)  # row r is direction r
     whole = np.array([[0.7, 0.6, 0.3, 0.0]], np.float32)  # nearest to row 0 as a whole ...
     notes = np.array([[0.0, 1.0, 0.0, 0.0], [0.0, 0.8, 0.6, 0.0]], np.float32)  # ... its notes to row 1
-    lib = SimpleNamespace(vectors=library, config={}, memoized=lambda key, compute: compute())  # no views
+    lib = SimpleNamespace(vectors=library, config={}, embedder_spec={"name": "spectral"},  # no views
+                          memoized=lambda key, compute: compute())
     scores, ids = rank_rows_thorough(lib, whole, [notes], 4, candidates=3)
     assert ids[0].tolist() == [1, 0, 2, 3]  # row 3 was past the candidates: it stays last
     assert scores[0][0] == pytest.approx(WHOLE_WEIGHT * 0.6 + NOTE_WEIGHT * 0.9)

@@ -101,3 +101,29 @@ def test_best_view_per_row_keeps_each_rows_best_view_in_order():
     best_scores, best_ids = best_view_per_row(scores, ids, views, 3)
     assert best_ids.tolist() == [[2, 0, -1]]
     assert best_scores[0, :2].tolist() == pytest.approx([0.9, 0.7]) and best_scores[0, 2] == -np.inf
+
+
+def test_each_part_of_a_combined_space_ranks_by_its_own_best_view():
+    from types import SimpleNamespace
+
+    from timbre.search.space import best_view_scores, nearest_rows
+
+    half = np.sqrt(0.5)  # two parts of equal weight, each a unit vector scaled by sqrt(its share)
+    query = half * np.array([[1, 0, 1, 0]], np.float32)
+    space = half * np.array([
+        [[1, 0, 0, 1], [0, 1, 1, 0]],  # row 0: its first part matches in view 0, its second in view 1
+        [[0.7, 0.714, 0.7, 0.714], [0, 1, 0, 1]],  # row 1: one view matches both parts fairly
+        [[0, 1, 0, 1], [0, 1, 0, 1]],  # row 2: nothing in common
+    ], np.float32)
+    parts = [(0, 2), (2, 4)]
+    assert best_view_scores(space, None, query, parts)[:, 0] == pytest.approx([1.0, 0.7, 0.0], abs=1e-6)
+    assert best_view_scores(space, np.array([1]), query)[:, 0] == pytest.approx([0.7], abs=1e-6)  # one view
+    lib = SimpleNamespace(cache_file=lambda *args: (_ for _ in ()).throw(OSError()))  # no cache folder
+    key = ("base-views", None)
+    assert nearest_rows(lib, key, space, query, 3, "flat", 16)[1].tolist() == [[1, 0, 2]]  # one view for all
+    for method in ("flat", "hnsw"):
+        scores, ids = nearest_rows(lib, key, space, query, 3, method, 16, parts)
+        assert ids.tolist() == [[0, 1, 2]], method
+        assert scores[0] == pytest.approx([1.0, 0.7, 0.0], abs=1e-6)
+    scores, ids = nearest_rows(lib, key, space, query, 5, "flat", 16, parts)  # more asked than there are
+    assert ids[0, 3:].tolist() == [-1, -1] and np.isneginf(scores[0, 3:]).all()

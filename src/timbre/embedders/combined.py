@@ -60,7 +60,8 @@ def _name_of(parts: Sequence[tuple[str, float]]) -> str:
 
 
 class CombinedEmbedder(Embedder):
-    """Weighted concatenation of other embedders (``spectral+mfcc``); one fingerprint of all parts."""
+    """Weighted concatenation of other embedders (``spectral+mfcc``); one fingerprint of all parts.
+    ``columns[i]`` is the ``(start, stop)`` of part ``i``'s columns in its vectors."""
 
     name = "combined"
 
@@ -82,6 +83,7 @@ class CombinedEmbedder(Embedder):
         self.name = _name_of([(s["name"], s["weight"]) for s in specs])
         self.sample_rate = max(int(part.sample_rate) for part in self.parts)
         self.dim = sum(int(part.dim) for part in self.parts)
+        self.columns = column_ranges([int(part.dim) for part in self.parts])
         self.parallel_safe = all(part.parallel_safe for part in self.parts)
         self.batch_size = min(part.batch_size for part in self.parts)
         self.supports_text = any(part.supports_text for part in self.parts)
@@ -130,6 +132,12 @@ class CombinedEmbedder(Embedder):
     def fingerprint_parts(self) -> dict[str, Any]:
         return {"parts": [[part.name, round(weight, 6), part.fingerprint()]
                           for part, weight in zip(self.parts, self.weights)]}
+
+
+def column_ranges(widths: Sequence[int]) -> list[tuple[int, int]]:
+    """``[(start, stop), ...]`` of consecutive blocks of these widths: each part's columns."""
+    ends = np.cumsum(widths).tolist()
+    return [(int(end - width), int(end)) for end, width in zip(ends, widths)]
 
 
 def _give_model(name: str, parts: list[dict[str, Any]], model: str) -> None:

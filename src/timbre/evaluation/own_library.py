@@ -27,7 +27,7 @@ import numpy as np
 from timbre.errors import TimbreError
 from timbre.evaluation.report import markdown_table, rounded
 from timbre.progress import Progress, ensure_progress
-from timbre.search.space import library_space
+from timbre.search.space import library_space, part_columns
 
 DEFAULT_PRESETS = 500
 IN_SAMPLE_NOTE = ("a head trained with augmentation on this library learned from these very clips (same settings "
@@ -104,7 +104,7 @@ def evaluate_own_library(index_path: str, *, pairs: Sequence[str] | None = None,
         rows = sorted(first_rows[digest] for digest in set(sample) if digest in first_rows)
     views, owner = augmented_views(lib, settings, cfg["seed"], progress, rows=rows)
     folds = pair_folds(len(judgments.pairs), cfg["seed"])
-    base = _score(library_space(lib)[1], table, views, owner, judgments, folds)  # presets as search sees them
+    base = _score((library_space(lib)[1], part_columns(lib)), table, views, owner, judgments, folds)  # as search
     systems = [OwnSystem(lib.embedder_spec["name"], None, *base)]
     for head in loaded:
         systems.append(_head_system(lib, head, table, views, owner, judgments, folds, base))
@@ -176,15 +176,16 @@ def _judgments(lib, pairs: Sequence[str] | None, progress: Progress):
     return data.table, found, summary
 
 
-def _score(library: np.ndarray, table: np.ndarray, views: np.ndarray, owner: np.ndarray, judgments,
-           folds: np.ndarray, keep: np.ndarray | None = None, judged_keep: np.ndarray | None = None):
-    """``(retrieval, judgments)`` figures of one space (``keep`` / ``judged_keep``: a subset)."""
+def _score(library: tuple[np.ndarray, list | None], table: np.ndarray, views: np.ndarray, owner: np.ndarray,
+           judgments, folds: np.ndarray, keep: np.ndarray | None = None, judged_keep: np.ndarray | None = None):
+    """``(retrieval, judgments)`` figures of one space, its presets given as ``library_space``'s vectors
+    and ``part_columns`` (``keep`` / ``judged_keep``: a subset)."""
     from timbre.heads.metrics import retrieval_metrics
 
     keep = np.ones(len(views), bool) if keep is None else keep
     retrieval = None
     if keep.any():
-        retrieval = {**retrieval_metrics(views[keep], owner[keep], library), "queries": int(keep.sum())}
+        retrieval = {**retrieval_metrics(views[keep], owner[keep], *library), "queries": int(keep.sum())}
     agrees, thresholds = pair_agreement(table, judgments, folds)
     judged_keep = np.ones(len(agrees), bool) if judged_keep is None else judged_keep
     n_pairs = len(judgments.pairs)
@@ -201,7 +202,8 @@ def _head_system(lib, head, table, views, owner, judgments, folds, base) -> OwnS
     from timbre.search.space import project_checked
 
     projected, projected_views = project_checked(head, table), project_checked(head, views)
-    presets = library_space(lib, head)[1]
+    presets = library_space(lib, head)[1], part_columns(lib, head)
+    base_presets = library_space(lib)[1], part_columns(lib)
     retrieval, judged = _score(presets, projected, projected_views, owner, judgments, folds)
     name = f"{lib.embedder_spec['name']}+head:{head.id}"
     held = _held_out_rows(lib, head, len(table))
@@ -211,7 +213,7 @@ def _head_system(lib, head, table, views, owner, judgments, folds, base) -> OwnS
     judged_keep = np.concatenate([held[judgments.pairs].any(axis=1), held[judgments.triplets].any(axis=1)])
     held_out = {}
     for key, (library, space, queries) in {"head": (presets, projected, projected_views),
-                                           "base": (library_space(lib)[1], table, views)}.items():
+                                           "base": (base_presets, table, views)}.items():
         r, j = _score(library, space, queries, owner, judgments, folds, keep, judged_keep)
         held_out[key] = {"retrieval": r, "judgments": j}
     held_out["presets"] = int(held[: len(lib)].sum())

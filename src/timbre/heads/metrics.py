@@ -54,17 +54,20 @@ def pair_scores(table: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     return np.einsum("ij,ij->i", table[pairs[:, 0]], table[pairs[:, 1]])
 
 
-def retrieval_metrics(queries: np.ndarray, owners: np.ndarray, library: np.ndarray) -> dict[str, float]:
+def retrieval_metrics(queries: np.ndarray, owners: np.ndarray, library: np.ndarray,
+                      parts: list[tuple[int, int]] | None = None) -> dict[str, float]:
     """MRR, recall@1 and recall@10 of each query's owner row among all ``library`` rows; a 3-D
-    ``library`` ``(rows, views, dim)`` scores each row by its best view."""
+    ``library`` ``(rows, views, dim)`` scores each row by its best view, as search does (each of
+    ``parts`` by its own: :func:`timbre.search.space.best_view_scores`)."""
+    from timbre.search.space import best_view_scores
+
     if len(queries) == 0:
         return {"mrr": float("nan"), "recall_at_1": float("nan"), "recall_at_10": float("nan")}
     ranks = np.empty(len(queries), dtype=np.int64)
-    flat = library.reshape(-1, library.shape[-1])
-    views = 1 if library.ndim == 2 else library.shape[1]
-    chunk = max(1, min(1024, 2 ** 23 // max(1, len(flat))))  # bounds the similarity block's memory
+    space = library if library.ndim == 3 else library[:, None, :]
+    chunk = max(1, min(1024, 2 ** 23 // max(1, len(library))))  # bounds the (queries, rows) block's memory
     for start in range(0, len(queries), chunk):
-        sims = (queries[start:start + chunk] @ flat.T).reshape(-1, len(library), views).max(axis=2)
+        sims = best_view_scores(space, None, np.asarray(queries[start:start + chunk], np.float32), parts).T
         own = sims[np.arange(len(sims)), owners[start:start + chunk]]
         ranks[start:start + chunk] = 1 + (sims > own[:, None]).sum(axis=1)
     return {"mrr": float(np.mean(1.0 / ranks)), "recall_at_1": float(np.mean(ranks <= 1)),

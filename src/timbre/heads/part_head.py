@@ -19,16 +19,22 @@ from timbre.errors import HeadError
 
 class PartHead:
     """``head`` applied to part ``part`` (columns ``slices[part]``, share ``weights[part]``) of a combined
-    space whose fingerprint is ``embedder_fingerprint``; follows the search ``Head`` protocol."""
+    space whose fingerprint is ``embedder_fingerprint``; follows the search ``Head`` protocol.
+    ``output_columns[i]`` is where part ``i`` lies in the projected vectors, so search can still
+    score each part by its own best pitch view (:func:`timbre.search.space.part_columns`)."""
 
     def __init__(self, head, slices: list[tuple[int, int]], weights: list[float], part: int,
                  embedder_fingerprint: str):
+        from timbre.embedders.combined import column_ranges
+
         self.inner, self.slices, self.weights, self.part = head, slices, weights, part
         self.id, self.config, self.device = head.id, head.config, head.device
         self.embedder_fingerprint = embedder_fingerprint
-        start, stop = slices[part]
+        widths = [stop - start for start, stop in slices]
+        widths[part] = int(head.output_dim)
+        self.output_columns = column_ranges(widths)
         self.input_dim = slices[-1][1]
-        self.output_dim = self.input_dim - (stop - start) + head.output_dim
+        self.output_dim = sum(widths)
 
     def project(self, vectors: np.ndarray) -> np.ndarray:
         """Map ``(n, input_dim)`` combined vectors to ``(n, output_dim)`` unit vectors."""
@@ -66,9 +72,7 @@ def head_for_index(head, lib):
     fingerprints = part_fingerprints(lib)
     if head.embedder_fingerprint in fingerprints:
         model = lib.load_embedder()
-        ends = np.cumsum([int(part.dim) for part in model.parts])
-        slices = [(int(end - part.dim), int(end)) for end, part in zip(ends, model.parts)]
-        return PartHead(head, slices, list(model.weights), fingerprints.index(head.embedder_fingerprint),
+        return PartHead(head, model.columns, list(model.weights), fingerprints.index(head.embedder_fingerprint),
                         spec["fingerprint"])
     raise HeadError(f"head {head.id} was trained on embedder fingerprint {head.embedder_fingerprint} but index "
                     f"{lib.path} has {spec['fingerprint']} (nor is it one of its parts); use a head trained on this "

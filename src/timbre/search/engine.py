@@ -22,7 +22,7 @@ from timbre.errors import AudioError, TimbreError
 from timbre.progress import ensure_progress
 from timbre.search import ranking
 from timbre.search.results import Hit, SearchResult
-from timbre.search.space import best_view_scores, library_space, nearest_rows, project_checked
+from timbre.search.space import best_view_scores, library_space, nearest_rows, part_columns, project_checked
 
 THOROUGH_CANDIDATES = 200  # rows of the whole-target ranking that --thorough reorders
 WHOLE_WEIGHT = 0.5  # --thorough: weight of the whole-target cosine (0.3-0.7 scored alike on bench seed 1) ...
@@ -152,21 +152,24 @@ def rank_rows(lib, queries: np.ndarray, top: int, *, method: str = "flat", head=
               ef_search: int = ranking.HNSW_EF_SEARCH) -> tuple[np.ndarray, np.ndarray]:
     """``(scores, row ids)``, each ``(len(queries), top)``, of the library rows nearest to base-space
     ``queries``; with ``head`` compared in its space (or, with ``rerank=K``, K base candidates rescored).
-    A preset with pitch views (:mod:`timbre.index.views`) scores by its best view. Missing hits have
-    id -1. The one ranking routine behind every search (CLI, app, eval)."""
+    A preset with pitch views (:mod:`timbre.index.views`) scores by its best view (each part of a
+    combined space by its own, :func:`timbre.search.space.part_columns`). Missing hits have id -1.
+    The one ranking routine behind every search (CLI, app, eval)."""
     if method not in ("flat", "hnsw"):
         raise TimbreError(f"unknown search method '{method}'; use 'flat' (exact) or 'hnsw' (fast)")
     queries = np.ascontiguousarray(queries, dtype=np.float32)
     if head is None:
         key, base = library_space(lib)
-        return nearest_rows(lib, key, base, queries, top, method, ef_search)
+        return nearest_rows(lib, key, base, queries, top, method, ef_search, part_columns(lib))
     key, projected = library_space(lib, head)
     projected_queries = project_checked(head, queries)
+    parts = part_columns(lib, head)
     if not rerank:
-        return nearest_rows(lib, key, projected, projected_queries, top, method, ef_search)
+        return nearest_rows(lib, key, projected, projected_queries, top, method, ef_search, parts)
     base_key, base = library_space(lib)
-    _, candidates = nearest_rows(lib, base_key, base, queries, max(rerank, top), method, ef_search)
-    return _rescore(projected, projected_queries, candidates, top)
+    _, candidates = nearest_rows(lib, base_key, base, queries, max(rerank, top), method, ef_search,
+                                 part_columns(lib))
+    return _rescore(projected, projected_queries, candidates, top, parts)
 
 
 def rank_rows_thorough(lib, queries: np.ndarray, notes: list[np.ndarray], top: int, *,
@@ -180,6 +183,7 @@ def rank_rows_thorough(lib, queries: np.ndarray, notes: list[np.ndarray], top: i
     scores, ids = rank_rows(lib, queries, max(top, candidates), method=method, head=head, rerank=rerank,
                             ef_search=ef_search)
     _, library = library_space(lib, head)
+    parts = part_columns(lib, head)
     for i, note_vectors in enumerate(notes):
         if len(note_vectors) == 0:
             continue
@@ -187,20 +191,20 @@ def rank_rows_thorough(lib, queries: np.ndarray, notes: list[np.ndarray], top: i
             note_vectors = project_checked(head, note_vectors)
         rows = ids[i, :candidates]
         rows = rows[rows >= 0]
-        note_scores = best_view_scores(library, rows, note_vectors).mean(axis=1)
+        note_scores = best_view_scores(library, rows, note_vectors, parts).mean(axis=1)
         mixed = WHOLE_WEIGHT * scores[i, : len(rows)] + NOTE_WEIGHT * note_scores
         order = np.argsort(-mixed, kind="stable")
         scores[i, : len(rows)], ids[i, : len(rows)] = mixed[order], rows[order]
     return scores[:, :top], ids[:, :top]
 
 
-def _rescore(library: np.ndarray, queries: np.ndarray, candidates: np.ndarray, top: int):
+def _rescore(library: np.ndarray, queries: np.ndarray, candidates: np.ndarray, top: int, parts=None):
     """Reorder each query's candidate rows by best-view cosine in the head space; pads with -1."""
     scores = np.full((len(queries), top), -np.inf, np.float32)
     ids = np.full((len(queries), top), -1, np.int64)
     for i, row in enumerate(candidates):
         row = row[row >= 0]
-        row_scores = best_view_scores(library, row, queries[i:i + 1])[:, 0]
+        row_scores = best_view_scores(library, row, queries[i:i + 1], parts)[:, 0]
         order = np.argsort(-row_scores, kind="stable")[:top]
         scores[i, : len(order)] = row_scores[order]
         ids[i, : len(order)] = row[order]
