@@ -127,3 +127,23 @@ def test_each_part_of_a_combined_space_ranks_by_its_own_best_view():
         assert scores[0] == pytest.approx([1.0, 0.7, 0.0], abs=1e-6)
     scores, ids = nearest_rows(lib, key, space, query, 5, "flat", 16, parts)  # more asked than there are
     assert ids[0, 3:].tolist() == [-1, -1] and np.isneginf(scores[0, 3:]).all()
+
+
+def test_exact_best_view_search_ranks_as_faiss_over_every_view():
+    from types import SimpleNamespace
+
+    from timbre.search import ranking
+    from timbre.search.space import nearest_rows
+
+    rng = np.random.default_rng(3)
+    space = rng.standard_normal((300, 6, 16)).astype(np.float32)
+    space /= np.linalg.norm(space, axis=2, keepdims=True)
+    queries = space[[7, 150], 2] + 0.1 * rng.standard_normal((2, 16)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    scores, ids = ranking.flat_search(space.reshape(-1, 16), queries, 20 * 6)
+    expected_scores, expected_ids = best_view_per_row(scores, ids, 6, 20)
+    lib = SimpleNamespace(cache_file=lambda *args: (_ for _ in ()).throw(OSError()))
+    got_scores, got_ids = nearest_rows(lib, ("base-views", None), space, queries, 20, "flat", 16)
+    assert got_ids.tolist() == expected_ids.tolist()
+    assert got_scores == pytest.approx(expected_scores, abs=1e-5)
+    assert got_ids[:, 0].tolist() == [7, 150]

@@ -1,9 +1,12 @@
-"""Time one target's exact ranking of a combined space with pitch views (e.g. ``spectral+learned``:
-153 + 128 columns, 36 views a preset): one best view for the whole vector (faiss flat over every
-view, the path of a single embedder's index) against each part's own best view (the default for a
-combined index, :func:`timbre.search.space.best_view_scores`). Random unit vectors; prints JSON::
+"""Time one target's exact ranking of presets with pitch views (36 views a preset), three ways:
+faiss's flat search over every view asked for ``k * views`` hits, collapsed to presets (the search's
+path before the blocked matmul); :func:`timbre.search.space.best_view_scores` with one best view for
+the whole vector (the default for one embedder's index); and with each part's own best view (the
+default for a combined index such as ``spectral+learned``: 153 + 128 columns). Random unit vectors;
+prints JSON::
 
-    TIMBRE_THREADS=2 PYTHONPATH=src python benchmarks/part_views.py --presets 30000 --repeat 5
+    TIMBRE_THREADS=2 PYTHONPATH=src python benchmarks/view_search.py --presets 30000 --repeat 5
+    TIMBRE_THREADS=2 PYTHONPATH=src python benchmarks/view_search.py --presets 30000 --dims 153
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ def main() -> None:
 
     pin_threads()  # TIMBRE_THREADS, before numpy loads its BLAS, as the CLI does
     from timbre.embedders.combined import column_ranges
-    from timbre.search.space import nearest_rows
+    from timbre.search import ranking
+    from timbre.search.space import best_view_per_row, nearest_rows
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--presets", type=int, default=30000)
@@ -43,12 +47,24 @@ def main() -> None:
     space = random_space(args.presets, args.views, dims)
     query = space[args.presets // 2, args.views // 2][None].copy()
     no_cache = SimpleNamespace(cache_file=lambda *a: (_ for _ in ()).throw(OSError()))  # as a read-only index
+    flat_views = space.reshape(-1, space.shape[2])
+
+    def faiss_views():
+        scores, ids = ranking.flat_search(flat_views, query, 10 * args.views)
+        return best_view_per_row(scores, ids, args.views, 10)
+
+    ways = {"faiss_views_s": faiss_views,
+            "one_view_s": lambda: nearest_rows(no_cache, ("base-views", None), space, query, 10, "flat", 128),
+            "each_part_s": lambda: nearest_rows(no_cache, ("base-views", None), space, query, 10, "flat", 128,
+                                                column_ranges(dims))}
+    if len(dims) == 1:
+        del ways["each_part_s"]
     figures = {"presets": args.presets, "views": args.views, "dims": dims, "repeat": args.repeat}
-    for label, parts in (("one_view_s", None), ("each_part_s", column_ranges(dims))):
-        nearest_rows(no_cache, ("base-views", None), space, query, 10, "flat", 128, parts)  # warm up
+    for label, way in ways.items():
+        way()  # warm up
         started = time.perf_counter()
         for _ in range(args.repeat):
-            nearest_rows(no_cache, ("base-views", None), space, query, 10, "flat", 128, parts)
+            way()
         figures[label] = round((time.perf_counter() - started) / args.repeat, 4)
     print(json.dumps(figures))
 
