@@ -22,7 +22,8 @@ from timbre.errors import AudioError, TimbreError
 from timbre.progress import ensure_progress
 from timbre.search import ranking
 from timbre.search.results import Hit, SearchResult
-from timbre.search.space import best_view_scores, library_space, nearest_rows, part_columns, project_checked
+from timbre.search.space import (best_view_scores, library_space, nearest_rows, part_columns, project_checked,
+                                 rescore_rows)
 
 THOROUGH_CANDIDATES = 200  # rows of the whole-target ranking that --thorough reorders
 WHOLE_WEIGHT = 0.5  # --thorough: weight of the whole-target cosine (0.3-0.7 scored alike on bench seed 1) ...
@@ -169,7 +170,7 @@ def rank_rows(lib, queries: np.ndarray, top: int, *, method: str = "flat", head=
     base_key, base = library_space(lib)
     _, candidates = nearest_rows(lib, base_key, base, queries, max(rerank, top), method, ef_search,
                                  part_columns(lib))
-    return _rescore(projected, projected_queries, candidates, top, parts)
+    return rescore_rows(projected, projected_queries, candidates, top, parts)
 
 
 def rank_rows_thorough(lib, queries: np.ndarray, notes: list[np.ndarray], top: int, *,
@@ -196,19 +197,6 @@ def rank_rows_thorough(lib, queries: np.ndarray, notes: list[np.ndarray], top: i
         order = np.argsort(-mixed, kind="stable")
         scores[i, : len(rows)], ids[i, : len(rows)] = mixed[order], rows[order]
     return scores[:, :top], ids[:, :top]
-
-
-def _rescore(library: np.ndarray, queries: np.ndarray, candidates: np.ndarray, top: int, parts=None):
-    """Reorder each query's candidate rows by best-view cosine in the head space; pads with -1."""
-    scores = np.full((len(queries), top), -np.inf, np.float32)
-    ids = np.full((len(queries), top), -1, np.int64)
-    for i, row in enumerate(candidates):
-        row = row[row >= 0]
-        row_scores = best_view_scores(library, row, queries[i:i + 1], parts)[:, 0]
-        order = np.argsort(-row_scores, kind="stable")[:top]
-        scores[i, : len(order)] = row_scores[order]
-        ids[i, : len(order)] = row[order]
-    return scores, ids
 
 
 def hits_from_rows(lib, scores: np.ndarray, ids: np.ndarray) -> list[Hit]:

@@ -123,24 +123,34 @@ def best_view_scores(space: np.ndarray, rows: np.ndarray | None, queries: np.nda
     return out
 
 
+def rescore_rows(space: np.ndarray, queries: np.ndarray, candidates: np.ndarray, k: int,
+                 parts: list[tuple[int, int]] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(scores, row ids)``, each ``(len(queries), k)``: each query's ``candidates`` (row ids, -1 for
+    none) reordered by :func:`best_view_scores` (ties keep the candidates' order); pads with -inf / -1."""
+    scores = np.stack([best_view_scores(space, np.maximum(row, 0), queries[i:i + 1], parts)[:, 0]
+                       for i, row in enumerate(candidates)]) if len(candidates) else np.empty((0, 0), np.float32)
+    return _top_rows(scores, candidates, k)
+
+
 def _nearest_by_best_view(lib, key, space: np.ndarray, queries: np.ndarray, k: int, method: str, ef_search: int,
                           parts: list[tuple[int, int]] | None) -> tuple[np.ndarray, np.ndarray]:
     """``nearest_rows`` by :func:`best_view_scores`: exact over every row ("flat"; a blocked matmul,
     about 10x faster at 30,000 presets than faiss's flat search over every view, which must be asked
     for ``k * views`` hits), or, with ``parts``, the first ``PART_CANDIDATES`` rows of the one-view
     ranking rescored ("hnsw")."""
-    out_scores = np.full((len(queries), k), -np.inf, np.float32)
-    out_ids = np.full((len(queries), k), -1, np.int64)
     if method == "flat":
         scores = best_view_scores(space, None, queries, parts).T
-        candidates = np.broadcast_to(np.arange(len(space)), scores.shape)
-    else:
-        _, candidates = nearest_rows(lib, key, space, queries, max(k, PART_CANDIDATES), method, ef_search)
-        scores = np.stack([best_view_scores(space, np.maximum(row, 0), queries[i:i + 1], parts)[:, 0]
-                           for i, row in enumerate(candidates)])
-        scores[candidates < 0] = -np.inf
+        return _top_rows(scores, np.broadcast_to(np.arange(len(space)), scores.shape), k)
+    _, candidates = nearest_rows(lib, key, space, queries, max(k, PART_CANDIDATES), method, ef_search)
+    return rescore_rows(space, queries, candidates, k, parts)
+
+
+def _top_rows(scores: np.ndarray, candidates: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` best of each query's ``candidates`` (-1: none) by ``scores``, ties in candidate order."""
+    out_scores = np.full((len(candidates), k), -np.inf, np.float32)
+    out_ids = np.full((len(candidates), k), -1, np.int64)
     for i, (row_scores, row_ids) in enumerate(zip(scores, candidates)):
-        order = np.lexsort((row_ids, -row_scores))[:k]  # ties: the lower row first
+        order = np.argsort(-np.where(row_ids >= 0, row_scores, -np.inf), kind="stable")[:k]
         order = order[row_ids[order] >= 0]
         out_scores[i, : len(order)], out_ids[i, : len(order)] = row_scores[order], row_ids[order]
     return out_scores, out_ids
