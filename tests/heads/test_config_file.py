@@ -15,3 +15,14 @@ def test_head_toml_equals_default_config():
 
 def test_head_toml_loads_as_a_config_file():
     assert load_head_config(CONFIG) == DEFAULT_CONFIG
+
+
+def test_base_weight_is_a_share_below_one():
+    import pytest
+
+    from timbre.errors import TimbreError
+
+    assert load_head_config({"search": {"base_weight": 0}})["search"]["base_weight"] == 0.0
+    for bad in (-0.1, 1, 1.5):
+        with pytest.raises(TimbreError, match="search.base_weight must be >= 0 and < 1"):
+            load_head_config({"search": {"base_weight": bad}})

@@ -1,4 +1,5 @@
-"""An untrained head keeps the base ranking; the network's shape follows the config."""
+"""An untrained head keeps the base ranking; the network's shape follows the config; a head's score
+keeps its base share."""
 
 import numpy as np
 import pytest
@@ -46,3 +47,35 @@ def test_project_refuses_vectors_of_another_dimension():
     head = ProjectionHead(ResidualProjection(16, hidden_dim=8), "h", "fp")
     with pytest.raises(HeadError, match="expects 16-d vectors"):
         head.project(np.zeros((2, 12), np.float32))
+
+
+def _trained_like(input_dim=32, seed=2):
+    """A network moved away from the identity, as training does."""
+    torch.manual_seed(seed)
+    net = ResidualProjection(input_dim, hidden_dim=64)
+    with torch.no_grad():
+        net.mlp[-1].weight.normal_(0, 0.3)
+    return net
+
+
+def test_a_head_scores_by_its_network_and_its_base_share():
+    rng = np.random.default_rng(3)
+    a, b = _unit(rng, (40, 32)), _unit(rng, (40, 32))
+    net = _trained_like()
+    head = ProjectionHead(net, "mixed", "fp", {"settings": {"search": {"base_weight": 0.2}}})
+    alone = ProjectionHead(net, "alone", "fp").project  # no setting: a head saved before it existed
+    pa, pb = head.project(a), head.project(b)
+    expected = 0.8 * np.sum(alone(a) * alone(b), axis=1) + 0.2 * np.sum(a * b, axis=1)
+    np.testing.assert_allclose(np.sum(pa * pb, axis=1), expected, atol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(pa, axis=1), 1.0, atol=1e-5)
+    (n0, n1), (b0, b1) = head.output_columns  # each share scored by its own best pitch view
+    np.testing.assert_allclose(np.sum(pa[:, b0:b1] * pb[:, b0:b1], axis=1), 0.2 * np.sum(a * b, axis=1), atol=1e-5)
+    assert (n1 - n0, b1 - b0) == (32, 32) and head.output_dim == 64
+
+
+def test_a_head_saved_before_the_base_share_ranks_by_its_network_alone():
+    net = _trained_like()
+    head = ProjectionHead(net, "old", "fp", {"settings": {"seed": 0}})
+    x = _unit(np.random.default_rng(4), (5, 32))
+    assert head.base_weight == 0 and head.output_columns is None and head.output_dim == 32
+    np.testing.assert_allclose(head.project(x), net(torch.from_numpy(x)).detach().numpy(), atol=1e-6)

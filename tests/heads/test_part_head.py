@@ -1,12 +1,16 @@
 """A head trained on `spectral` ranks a `spectral+mfcc` index through its own part: the cosine is the
 parts' weighted mean with `spectral` seen through the head, results are presets, and a transposed copy
-of a preview still finds it first in both search modes."""
+of a preview still finds it first in both search modes. A head's score keeps its base share, each share
+at its own best pitch view."""
 
 import os
 import sys
 
+import numpy as np
 import pytest
 import soundfile as sf
+
+torch = pytest.importorskip("torch")
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "app"))
 
@@ -55,9 +59,15 @@ def test_the_cosine_is_the_weighted_mean_with_the_part_through_the_head(indexes)
     projected = fitted.project(vectors)
     assert projected.shape == (2, fitted.output_dim)
     assert projected[0] @ projected[1] == pytest.approx(expected, abs=1e-5)
-    (a0, b0), (a1, b1) = fitted.output_columns  # where search finds each part's share, for its own best view
-    assert projected[0, a0:b0] @ projected[1, a0:b0] == pytest.approx(0.7 * own[0] @ own[1], abs=1e-5)
-    assert projected[0, a1:b1] @ projected[1, a1:b1] == pytest.approx(0.3 * other[0] @ other[1], abs=1e-5)
+    # where search finds each share, for its own best view: the head's network, its base share, the other part
+    (a0, b0), (a1, b1), (a2, b2) = fitted.output_columns
+    net = head.net(torch.from_numpy(l2_normalize(vectors[:, :spectral_dim]))).detach().numpy()
+    own_base = l2_normalize(vectors[:, :spectral_dim])
+    w = head.base_weight
+    assert w == pytest.approx(0.2)  # the default a new head is trained with
+    assert projected[0, a0:b0] @ projected[1, a0:b0] == pytest.approx(0.7 * (1 - w) * net[0] @ net[1], abs=1e-5)
+    assert projected[0, a1:b1] @ projected[1, a1:b1] == pytest.approx(0.7 * w * own_base[0] @ own_base[1], abs=1e-5)
+    assert projected[0, a2:b2] @ projected[1, a2:b2] == pytest.approx(0.3 * other[0] @ other[1], abs=1e-5)
 
 
 @pytest.mark.parametrize("thorough", [False, True])
@@ -79,3 +89,23 @@ def test_the_app_offers_the_part_head_on_the_combined_index(indexes, tmp_path):
     for name, offered in (("spectral", True), (COMBINED, True), ("mfcc", False)):
         workspace = Workspace(str(indexes / name), models_dir=str(indexes / "models"), home=str(tmp_path / name))
         assert ([h["id"] for h in workspace.fitting_heads()] == [head.id]) is offered, name
+
+
+def test_search_scores_a_preset_by_the_heads_share_and_the_base_share_each_at_its_best_view(indexes):
+    from timbre.heads.model import ProjectionHead
+    from timbre.search.engine import rank_rows
+    from timbre.search.space import library_space
+
+    head = load_head(str(indexes / "models"))
+    lib = open_index(str(indexes / "spectral"))
+    _, base = library_space(lib)  # (presets, pitch views, dim)
+    assert base.shape[1] > 1
+    queries = base[[0, 3, 5], 2]  # previews heard at another pitch
+    network = ProjectionHead(head.net, "", head.embedder_fingerprint).project  # the network alone
+    net_views = network(base.reshape(-1, base.shape[2])).reshape(len(base), base.shape[1], -1)
+    best = lambda space, q: np.einsum("rvd,qd->rvq", space, q).max(axis=1)  # noqa: E731
+    expected = 0.8 * best(net_views, network(queries)) + 0.2 * best(base, queries)
+    scores, ids = rank_rows(lib, queries, len(lib), head=head)
+    for i in range(len(queries)):
+        np.testing.assert_allclose(scores[i], expected[ids[i], i], atol=1e-5)
+        assert sorted(ids[i]) == list(range(len(lib))) and np.all(np.diff(scores[i]) <= 0)  # presets, best first

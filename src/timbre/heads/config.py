@@ -25,6 +25,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "augment": {"enabled": True, "variants_per_preset": 4, "max_semitones": 12,
                 "chord_probability": 0.3, "loop_probability": 0.5, "fx_probability": 0.5,
                 "max_presets": 3000},
+    "search": {"base_weight": 0.2},
 }
 
 
@@ -41,6 +42,12 @@ def load_head_config(config: str | os.PathLike | dict | None = None) -> dict[str
     _merge(merged, override, where)
     _validate(merged, where)
     return merged
+
+
+def base_weight(config: dict[str, Any]) -> float:
+    """The share of the base space's cosine a head's score keeps (``[search] base_weight`` of the
+    settings it was trained with); 0 for heads saved before the setting existed."""
+    return float(((config.get("settings") or {}).get("search") or {}).get("base_weight", 0.0))
 
 
 def _read_toml(path: str | os.PathLike) -> dict:
@@ -99,5 +106,8 @@ def _validate(cfg: dict, where: str) -> None:
     if cfg["augment"]["max_presets"] < 0:
         raise TimbreError(f"{where}: augment.max_presets must be >= 0 (0 = every preset), "
                           f"got {cfg['augment']['max_presets']!r}")
+    if not 0 <= cfg["search"]["base_weight"] < 1:
+        raise TimbreError(f"{where}: search.base_weight must be >= 0 and < 1 (0 = the head's own score only), "
+                          f"got {cfg['search']['base_weight']!r}")
     if cfg["model"]["output_dim"] < 0:
         raise TimbreError(f"{where}: model.output_dim must be >= 0 (0 = the embedder's dimension)")

@@ -20,8 +20,9 @@ from timbre.errors import HeadError
 class PartHead:
     """``head`` applied to part ``part`` (columns ``slices[part]``, share ``weights[part]``) of a combined
     space whose fingerprint is ``embedder_fingerprint``; follows the search ``Head`` protocol.
-    ``output_columns[i]`` is where part ``i`` lies in the projected vectors, so search can still
-    score each part by its own best pitch view (:func:`timbre.search.space.part_columns`)."""
+    ``output_columns`` are where the parts lie in the projected vectors (the head's part split
+    further when the head has columns of its own, e.g. its network's and its base share), so search
+    can still score each by its own best pitch view (:func:`timbre.search.space.part_columns`)."""
 
     def __init__(self, head, slices: list[tuple[int, int]], weights: list[float], part: int,
                  embedder_fingerprint: str):
@@ -31,7 +32,8 @@ class PartHead:
         self.id, self.config, self.device = head.id, head.config, head.device
         self.embedder_fingerprint = embedder_fingerprint
         widths = [stop - start for start, stop in slices]
-        widths[part] = int(head.output_dim)
+        inner_columns = getattr(head, "output_columns", None) or [(0, int(head.output_dim))]
+        widths[part:part + 1] = [stop - start for start, stop in inner_columns]
         self.output_columns = column_ranges(widths)
         self.input_dim = slices[-1][1]
         self.output_dim = sum(widths)

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from timbre.errors import HeadError
+from timbre.heads.config import base_weight
 
 FORMAT_VERSION = 1
 WEIGHTS_FILE, CONFIG_FILE, METRICS_FILE, LATEST_FILE = "model.safetensors", "config.json", "metrics.json", "latest"
@@ -40,6 +41,7 @@ class HeadInfo:
     metrics: dict[str, Any] = field(default_factory=dict)
     latest: bool = False
     training: dict[str, Any] = field(default_factory=dict)
+    base_weight: float = 0.0  # the share of the base space's cosine in the head's score
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -224,7 +226,7 @@ def head_info(models_dir: str, ref: str = "latest") -> HeadInfo:
         metrics = {}
     return HeadInfo(head_id, folder, config.get("created", ""), config.get("loss", {}).get("name", ""),
                     config["dims"], config.get("embedder", {}), metrics, head_id == latest_id(models_dir),
-                    config.get("training", {}))
+                    config.get("training", {}), base_weight(config))
 
 
 def list_heads(models_dir: str) -> list[HeadInfo]:

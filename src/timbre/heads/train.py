@@ -190,7 +190,8 @@ def _fit_and_write(folder: str, data, cfg: dict, progress: Progress, training: d
 
     fit = fit_projection(data, cfg, log_dir=folder, progress=progress, device=device)
     _require_finite_weights(fit.net)
-    projected = ProjectionHead(fit.net, "", embedder_spec["fingerprint"]).project(data.table)
+    # the figures describe the head as search will use it, base share included
+    projected = ProjectionHead(fit.net, "", embedder_spec["fingerprint"], {"settings": cfg}).project(data.table)
     before, after = evaluate_projection(data.table, data), evaluate_projection(projected, data)
     _require_finite_figures(before, after)
     judged = judgment_agreement(data.table, projected, data.judgments, before["threshold"], after["threshold"])

@@ -26,7 +26,7 @@ from timbre.search.space import (best_view_scores, library_space, nearest_rows, 
                                  rescore_rows)
 
 THOROUGH_CANDIDATES = 200  # rows of the whole-target ranking that --thorough reorders
-WHOLE_WEIGHT = 0.5  # --thorough: weight of the whole-target cosine (0.3-0.7 scored alike on bench seed 1) ...
+WHOLE_WEIGHT = 0.5  # --thorough: weight of the whole-target cosine (0.3 lowered seed-2 MRR; README) ...
 NOTE_WEIGHT = 0.5  # ... and of the mean cosine of the target's notes with the preset
 
 
