@@ -10,8 +10,9 @@ exactly. When the output dimension differs from the input:
 * larger: ``P`` is the identity padded with zero rows (exact).
 
 A head keeps a share of the base space in its score (``[search] base_weight``, 0.2 by default):
-on both tuning seeds of the benchmark a head's score mixed 0.8 / 0.2 with the base space's raised
-MRR in every row (README, issue 12); the network alone over-fits what its training clips were.
+the network learned what its training clips were like, the base space keeps what they miss. On the
+benchmark's two tuning seeds the 0.8 / 0.2 mix raised MRR in every row; on the reporting sources it
+was a wash (README, issue 12).
 
 This module imports torch; import it lazily.
 """
@@ -72,9 +73,10 @@ class ProjectionHead:
 
     ``id`` names it in the registry, ``embedder_fingerprint`` is the embedder whose
     vectors it was trained on, ``config`` is its saved ``config.json``, ``device`` the resolved
-    torch device it projects on (``timbre.devices.resolve_device``). With a ``base_weight`` w
-    (:func:`timbre.heads.config.base_weight`), ``project`` appends the scaled input to the network's output, so search
-    scores a preset by (1 - w) x the head's cosine + w x the base space's, each by its best view."""
+    torch device it projects on (``timbre.devices.resolve_device``). With a base weight w
+    (:func:`timbre.heads.config.base_weight`), ``project`` appends the scaled input to the
+    network's output, so search scores a preset by (1 - w) x the network's cosine + w x the base
+    space's, each share at its own best view (``output_columns``)."""
 
     def __init__(self, net: ResidualProjection, head_id: str, embedder_fingerprint: str,
                  config: dict[str, Any] | None = None, device: str = "cpu"):
