@@ -26,3 +26,14 @@ def test_base_weight_is_a_share_below_one():
     for bad in (-0.1, 1, 1.5):
         with pytest.raises(TimbreError, match="search.base_weight must be >= 0 and < 1"):
             load_head_config({"search": {"base_weight": bad}})
+
+
+def test_members_is_a_small_whole_number():
+    import pytest
+
+    from timbre.errors import TimbreError
+
+    assert load_head_config({"model": {"members": 3}})["model"]["members"] == 3
+    for bad in (0, 9):
+        with pytest.raises(TimbreError, match="model.members must be between 1 and 8"):
+            load_head_config({"model": {"members": bad}})

@@ -79,3 +79,31 @@ def test_a_head_saved_before_the_base_share_ranks_by_its_network_alone():
     x = _unit(np.random.default_rng(4), (5, 32))
     assert head.base_weight == 0 and head.output_columns is None and head.output_dim == 32
     np.testing.assert_allclose(head.project(x), net(torch.from_numpy(x)).detach().numpy(), atol=1e-6)
+
+
+def test_a_head_of_several_networks_scores_by_the_normalised_sum_of_their_outputs():
+    rng = np.random.default_rng(5)
+    a, b = _unit(rng, (30, 32)), _unit(rng, (30, 32))
+    nets = [_trained_like(seed=s) for s in (2, 3, 4)]
+    head = ProjectionHead(nets, "three", "fp", {"settings": {"search": {"base_weight": 0.2}}})
+    pa, pb = head.project(a), head.project(b)
+
+    def mean_vector(x):
+        total = sum(ProjectionHead(net, "one", "fp").project(x) for net in nets)
+        return total / np.linalg.norm(total, axis=1, keepdims=True)
+
+    expected = 0.8 * np.sum(mean_vector(a) * mean_vector(b), axis=1) + 0.2 * np.sum(a * b, axis=1)
+    np.testing.assert_allclose(np.sum(pa * pb, axis=1), expected, atol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(pa, axis=1), 1.0, atol=1e-5)
+    assert head.output_dim == 64 and head.output_columns == [(0, 32), (32, 64)]  # one network's width
+    alone = ProjectionHead(nets[0], "first", "fp", head.config).project(a)
+    assert not np.allclose(pa[:, :32], alone[:, :32], atol=1e-3)  # the others count
+
+
+def test_a_list_of_one_network_is_the_single_network_head_bit_for_bit():
+    net, x = _trained_like(), _unit(np.random.default_rng(6), (9, 32))
+    settings = {"settings": {"search": {"base_weight": 0.2}}}
+    assert np.array_equal(ProjectionHead([net], "l", "fp", settings).project(x),
+                          ProjectionHead(net, "n", "fp", settings).project(x))
+    with pytest.raises(ValueError, match="one shape"):
+        ProjectionHead([net, ResidualProjection(32, hidden_dim=64, output_dim=16)], "mixed", "fp")

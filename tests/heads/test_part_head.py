@@ -61,7 +61,9 @@ def test_the_cosine_is_the_weighted_mean_with_the_part_through_the_head(indexes)
     assert projected[0] @ projected[1] == pytest.approx(expected, abs=1e-5)
     # where search finds each share, for its own best view: the head's network, its base share, the other part
     (a0, b0), (a1, b1), (a2, b2) = fitted.output_columns
-    net = head.net(torch.from_numpy(l2_normalize(vectors[:, :spectral_dim]))).detach().numpy()
+    members = sum(m(torch.from_numpy(l2_normalize(vectors[:, :spectral_dim]))).detach().numpy() for m in head.nets)
+    net = l2_normalize(members)  # a head's network part: its members' outputs summed, re-normalised
+    assert len(head.nets) == 3  # the default
     own_base = l2_normalize(vectors[:, :spectral_dim])
     w = head.base_weight
     assert w == pytest.approx(0.2)  # the default a new head is trained with
@@ -101,7 +103,7 @@ def test_search_scores_a_preset_by_the_heads_share_and_the_base_share_each_at_it
     _, base = library_space(lib)  # (presets, pitch views, dim)
     assert base.shape[1] > 1
     queries = base[[0, 3, 5], 2]  # previews heard at another pitch
-    network = ProjectionHead(head.net, "", head.embedder_fingerprint).project  # the network alone
+    network = ProjectionHead(head.nets, "", head.embedder_fingerprint).project  # the networks, no base share
     net_views = network(base.reshape(-1, base.shape[2])).reshape(len(base), base.shape[1], -1)
     best = lambda space, q: np.einsum("rvd,qd->rvq", space, q).max(axis=1)  # noqa: E731
     expected = 0.8 * best(net_views, network(queries)) + 0.2 * best(base, queries)

@@ -8,6 +8,7 @@ from heads_toy_embedder import build_toy_index
 
 from timbre.errors import HeadError
 from timbre.heads.model import ResidualProjection
+from safetensors.torch import load_file, save_file
 from timbre.heads.registry import (CONFIG_FILE, FORMAT_VERSION, commit_head, ensure_head_fits, head_ids, heads_dir,
                                    latest_id, list_heads, load_head, remove_head, resolve_ref, save_weights,
                                    staging_dir, write_json)
@@ -17,12 +18,13 @@ from timbre.search import search_audio
 OLD, NEW = "20260101-000000-aaaaaa", "20260102-000000-bbbbbb"
 
 
-def save_fake_head(models, head_id, fingerprint="fp", dim=16):
-    """Write a complete (untrained, identity) head the way train_head does."""
+def save_fake_head(models, head_id, fingerprint="fp", dim=16, nets=None, version=FORMAT_VERSION):
+    """Write a complete head the way train_head does (``nets``: its networks; default one identity)."""
     folder = staging_dir(str(models), head_id)
-    save_weights(folder, ResidualProjection(dim, 8, dim, dropout=0.0))
+    nets = nets or [ResidualProjection(dim, 8, dim, dropout=0.0)]
+    save_weights(folder, nets)
     write_json(os.path.join(folder, CONFIG_FILE), {
-        "format_version": FORMAT_VERSION, "dims": {"input": dim, "hidden": 8, "output": dim},
+        "format_version": version, "dims": {"input": dim, "hidden": 8, "output": dim, "members": len(nets)},
         "loss": {"name": "infonce"}, "embedder": {"name": "headtoy", "fingerprint": fingerprint},
         "created": head_id})
     return commit_head(str(models), folder, head_id)
@@ -120,3 +122,41 @@ def test_head_of_the_same_fingerprint_is_accepted(tmp_path, toy_index):
     head = load_head(str(tmp_path / "models"), "latest", embedder_fingerprint=lib.embedder_spec["fingerprint"])
     result = search_audio(toy_index, [lib.paths[0]], head=head, top=3)[0]
     assert result.error is None and result.hits[0].path == lib.paths[0]  # identity head: the file itself wins
+
+
+def _moved(dim, seed):
+    import torch
+
+    torch.manual_seed(seed)
+    net = ResidualProjection(dim, 8, dim, dropout=0.0)
+    with torch.no_grad():
+        net.mlp[-1].weight.normal_(0, 0.3)
+    return net.eval()
+
+
+def test_a_head_of_three_networks_loads_back_projecting_as_saved(tmp_path):
+    import numpy as np
+
+    nets = [_moved(16, seed) for seed in (1, 2, 3)]
+    save_fake_head(tmp_path, NEW, nets=nets)
+    head = load_head(str(tmp_path), "latest")
+    x = np.random.default_rng(0).normal(size=(7, 16)).astype(np.float32)
+    from timbre.heads.model import ProjectionHead
+
+    assert len(head.nets) == 3 and head.output_dim == 16
+    np.testing.assert_array_equal(head.project(x), ProjectionHead(nets, "same", "fp").project(x))
+
+
+def test_a_head_saved_in_format_1_still_loads(tmp_path):
+    save_fake_head(tmp_path, OLD, version=1)
+    assert load_head(str(tmp_path), "latest").output_dim == 16
+
+
+def test_a_weights_file_with_a_member_too_many_gives_a_one_line_head_error(tmp_path):
+    folder = save_fake_head(tmp_path, NEW, nets=[_moved(16, 1), _moved(16, 2)])
+    path = os.path.join(folder, "model.safetensors")
+    tensors = load_file(path)
+    tensors.update({k.replace("member1.", "member2."): v.clone() for k, v in tensors.items() if k.startswith("member1.")})
+    save_file(tensors, path)
+    with pytest.raises(HeadError, match="cannot load the head's weights"):
+        load_head(str(tmp_path), "latest")

@@ -64,3 +64,24 @@ def test_search_with_the_latest_head_and_reindex_rebuilds_the_projected_library(
     assert len(results.hits) == 13 and new_file in [h.path for h in results.hits]
     after = {n for n in os.listdir(cache) if n.startswith(f"head-{head.id}-views--")}
     assert len(after) == 1 and after != before  # rebuilt for the new index state, old one deleted
+
+
+def test_a_head_of_two_networks_keeps_the_single_head_as_its_first_and_ranks_with_both(trained):
+    import torch
+
+    tmp_path, _, index, _, presets, _, _ = trained
+    config = {**TINY, "model": {"hidden_dim": 16, "members": 2}}
+    info = train_head(index, pairs=(), augment=True, config=config, models_dir=str(tmp_path / "two"))
+    alone = train_head(index, pairs=(), augment=True, config={**TINY, "model": {"hidden_dim": 16, "members": 1}},
+                       models_dir=str(tmp_path / "one"))
+    two, one = load_head(str(tmp_path / "two"), "latest"), load_head(str(tmp_path / "one"), "latest")
+    assert len(two.nets) == 2 and info.dims["members"] == 2
+    first, second = (net.state_dict() for net in two.nets)
+    for name, tensor in one.net.state_dict().items():  # member 0 is what a one-network config trains
+        assert torch.equal(first[name], tensor), name
+    assert not torch.equal(first["mlp.0.weight"], second["mlp.0.weight"])  # member 1: another seed
+    with open(os.path.join(info.path, "metrics.json")) as fh:
+        assert [m["seed"] for m in json.load(fh)["members"]] == [0, 1]
+    assert os.path.isfile(os.path.join(info.path, "members", "1", "logs", "metrics.csv"))
+    hits = search_audio(index, presets[:1], head=two, top=20)[0].hits
+    assert len(hits) == 12 and hits[0].path == presets[0]

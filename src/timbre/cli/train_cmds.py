@@ -96,7 +96,9 @@ def show_command(ref: str = typer.Argument("latest", help="Head id, unique id pr
         return
     typer.echo(f"head      {info.id}{' (latest)' if info.latest else ''}\npath      {info.path}")
     typer.echo(f"created   {info.created}\nloss      {info.loss}\ndims      {info.dims}")
-    typer.echo(f"scores    {1 - info.base_weight:.2f} x head + {info.base_weight:.2f} x base space")
+    members = int(info.dims.get("members", 1))
+    networks = f" (the mean of its {members} networks)" if members > 1 else ""
+    typer.echo(f"scores    {1 - info.base_weight:.2f} x head{networks} + {info.base_weight:.2f} x base space")
     typer.echo(f"embedder  {info.embedder.get('name')} fingerprint {info.embedder.get('fingerprint')}")
     _echo_metrics(info.metrics)
 

@@ -15,9 +15,11 @@ from typing import Any
 
 from timbre.errors import TimbreError
 
+MAX_MEMBERS = 8
+
 DEFAULT_CONFIG: dict[str, Any] = {
     "seed": 0,
-    "model": {"hidden_dim": 512, "output_dim": 0, "dropout": 0.1},
+    "model": {"hidden_dim": 512, "output_dim": 0, "dropout": 0.1, "members": 3},
     "loss": {"name": "infonce", "margin": 0.5, "temperature": 0.05},
     "optimizer": {"lr": 1e-3, "weight_decay": 1e-4},
     "trainer": {"max_epochs": 30, "batch_size": 256, "patience": 5, "val_fraction": 0.15,
@@ -109,5 +111,8 @@ def _validate(cfg: dict, where: str) -> None:
     if not 0 <= cfg["search"]["base_weight"] < 1:
         raise TimbreError(f"{where}: search.base_weight must be >= 0 and < 1 (0 = the head's own score only), "
                           f"got {cfg['search']['base_weight']!r}")
+    if not 1 <= cfg["model"]["members"] <= MAX_MEMBERS:
+        raise TimbreError(f"{where}: model.members must be between 1 and {MAX_MEMBERS} (networks averaged in one head), "
+                          f"got {cfg['model']['members']!r}")
     if cfg["model"]["output_dim"] < 0:
         raise TimbreError(f"{where}: model.output_dim must be >= 0 (0 = the embedder's dimension)")

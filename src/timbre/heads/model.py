@@ -14,6 +14,10 @@ the network learned what its training clips were like, the base space keeps what
 benchmark's two tuning seeds the 0.8 / 0.2 mix raised MRR in every row; on the reporting sources it
 was a wash (README, issue 12).
 
+A head may hold several networks (``[model] members``, 3 by default), trained on the same examples from
+different seeds; its output is the normalised sum of theirs, so one training run's noise averages out
+while the head keeps one network's width (README, issue 12).
+
 This module imports torch; import it lazily.
 """
 
@@ -72,21 +76,29 @@ def non_finite_tensors(state: dict[str, torch.Tensor]) -> list[str]:
 class ProjectionHead:
     """A trained (or fresh) head; follows the search ``Head`` protocol.
 
-    ``id`` names it in the registry, ``embedder_fingerprint`` is the embedder whose
-    vectors it was trained on, ``config`` is its saved ``config.json``, ``device`` the resolved
-    torch device it projects on (``timbre.devices.resolve_device``). With a base weight w
-    (:func:`timbre.heads.config.base_weight`), ``project`` appends the scaled input to the
-    network's output, so search scores a preset by (1 - w) x the network's cosine + w x the base
-    space's, each share at its own best view (``output_columns``)."""
+    ``nets`` is one ``ResidualProjection`` or a list of them (the head's members, one shape). ``id``
+    names it in the registry, ``embedder_fingerprint`` is the embedder whose vectors it was trained
+    on, ``config`` is its saved ``config.json``, ``device`` the resolved torch device it projects on
+    (``timbre.devices.resolve_device``). The network part of an output is the members' unit outputs
+    summed and re-normalised. With a base weight w (:func:`timbre.heads.config.base_weight`),
+    ``project`` appends the scaled input to it, so search scores a preset by (1 - w) x the network
+    part's cosine + w x the base space's, each share at its own best view (``output_columns``)."""
 
-    def __init__(self, net: ResidualProjection, head_id: str, embedder_fingerprint: str,
-                 config: dict[str, Any] | None = None, device: str = "cpu"):
+    def __init__(self, nets: ResidualProjection | list[ResidualProjection], head_id: str,
+                 embedder_fingerprint: str, config: dict[str, Any] | None = None, device: str = "cpu"):
         self.device = device
-        self.net = net.to(device).eval()
+        self.nets = [net.to(device).eval() for net in (nets if isinstance(nets, (list, tuple)) else [nets])]
+        if not self.nets or len({(net.input_dim, net.output_dim) for net in self.nets}) != 1:
+            raise ValueError("a head needs one or more networks of one shape")
         self.id = head_id
         self.embedder_fingerprint = embedder_fingerprint
         self.config = dict(config or {})
         self.base_weight = base_weight(self.config)
+
+    @property
+    def net(self) -> ResidualProjection:
+        """The first (or only) member."""
+        return self.nets[0]
 
     @property
     def input_dim(self) -> int:
@@ -98,7 +110,7 @@ class ProjectionHead:
 
     @property
     def output_columns(self) -> list[tuple[int, int]] | None:
-        """With a base weight, the network's columns and the base vector's: search lets each pick
+        """With a base weight, the network part's columns and the base vector's: search lets each pick
         its own best pitch view (:func:`timbre.search.space.part_columns`), as measured."""
         if not self.base_weight:
             return None
@@ -112,15 +124,17 @@ class ProjectionHead:
         if x.ndim != 2 or x.shape[1] != self.input_dim:
             raise HeadError(f"head {self.id}: expects {self.input_dim}-d vectors, got shape {x.shape}; "
                             "use a head trained on this index's embedder")
-        self.net.eval()
         width = self.net.output_dim
         out = np.empty((len(x), self.output_dim), dtype=np.float32)  # both shares in one array: no copy
-        with torch.no_grad():
-            for start in range(0, len(x), batch_size):
-                batch = torch.from_numpy(x[start:start + batch_size]).to(self.device)
-                out[start:start + batch_size, :width] = self.net(batch).float().cpu().numpy()
+        _project_into(self.nets[0], x, out[:, :width], batch_size, self.device)
+        if len(self.nets) > 1:
+            member = np.empty((len(x), width), dtype=np.float32)
+            for net in self.nets[1:]:
+                _project_into(net, x, member, batch_size, self.device)
+                out[:, :width] += member
+            out[:, :width] = l2_normalize(out[:, :width])
         if self.base_weight:
-            # unit halves scaled so the cosine of two outputs is (1 - w) x the network's + w x the base's
+            # unit halves scaled so the cosine of two outputs is (1 - w) x the network part's + w x the base's
             # (float64 factors, cast in place: the figures were measured with exactly these roundings)
             np.multiply(out[:, :width], np.sqrt(1.0 - self.base_weight), out=out[:, :width], casting="unsafe")
             np.multiply(l2_normalize(x), np.sqrt(self.base_weight), out=out[:, width:], casting="unsafe")
@@ -128,3 +142,12 @@ class ProjectionHead:
 
     def __repr__(self) -> str:
         return f"ProjectionHead(id={self.id!r}, dims={self.input_dim}->{self.output_dim})"
+
+
+def _project_into(net: ResidualProjection, x: np.ndarray, out: np.ndarray, batch_size: int, device: str) -> None:
+    """``net``'s unit outputs for ``x``, written into ``out`` batch by batch."""
+    net.eval()
+    with torch.no_grad():
+        for start in range(0, len(x), batch_size):
+            batch = torch.from_numpy(x[start:start + batch_size]).to(device)
+            out[start:start + batch_size] = net(batch).float().cpu().numpy()

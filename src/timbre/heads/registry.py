@@ -1,6 +1,6 @@
 """Trained heads on disk: ``<models>/heads/<id>/`` plus a ``latest`` pointer.
 
-A head folder holds ``model.safetensors`` (the network's weights), ``config.json``
+A head folder holds ``model.safetensors`` (the networks' weights), ``config.json``
 (format version, architecture, dimensions, loss, embedder name + fingerprint, hashes of
 the training data, library versions, creation time), ``metrics.json`` (validation figures
 before and after training), ``training_curve.png`` and Lightning's CSV logs in ``logs/``.
@@ -23,7 +23,8 @@ from typing import Any
 from timbre.errors import HeadError
 from timbre.heads.config import base_weight
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: ``dims.members`` networks in one head (1: a single network, still read)
+READABLE_VERSIONS = (1, 2)
 WEIGHTS_FILE, CONFIG_FILE, METRICS_FILE, LATEST_FILE = "model.safetensors", "config.json", "metrics.json", "latest"
 TMP_PREFIX = ".tmp-"
 
@@ -70,14 +71,22 @@ def write_json(path: str, obj: Any) -> None:
     os.replace(tmp, path)
 
 
-def save_weights(folder: str, net) -> None:
-    """The network's weights as ``model.safetensors`` (fsynced)."""
+def save_weights(folder: str, nets) -> None:
+    """The networks' weights as ``model.safetensors`` (fsynced): one network's tensors under their own
+    names, several members' as ``member<i>.<name>``."""
     from safetensors.torch import save_file
 
+    nets = nets if isinstance(nets, (list, tuple)) else [nets]
     path = os.path.join(folder, WEIGHTS_FILE)
-    save_file({k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}, path)
+    save_file({member_key(i, len(nets), k): v.detach().cpu().contiguous()
+               for i, net in enumerate(nets) for k, v in net.state_dict().items()}, path)
     with open(path, "rb") as fh:
         os.fsync(fh.fileno())
+
+
+def member_key(member: int, members: int, name: str) -> str:
+    """The name a member's tensor is saved under (a single network's keep their own)."""
+    return name if members == 1 else f"member{member}.{name}"
 
 
 def commit_head(models_dir: str, staging: str, head_id: str) -> str:
@@ -168,10 +177,12 @@ def read_head_config(folder: str) -> dict[str, Any]:
             config = json.load(fh)
         version, dims = config["format_version"], config["dims"]
         int(dims["input"]), int(dims["output"]), int(dims["hidden"])
+        if int(dims.get("members", 1)) < 1:
+            raise ValueError("no member networks")
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise HeadError(f"{path}: missing or damaged head config ({type(exc).__name__}); "
                         "remove the head with `timbre heads rm` and train again") from exc
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
         raise HeadError(f"{path}: head format version {version} is not supported (expected {FORMAT_VERSION}); "
                         "upgrade timbre or train again")
     return config
@@ -183,28 +194,41 @@ def load_head(models_dir: str, ref: str = "latest", *, embedder_fingerprint: str
     on the resolved torch ``device`` (``timbre.devices.resolve_device``).
 
     With ``embedder_fingerprint``, a head trained on another embedder raises ``HeadError``."""
-    from timbre.heads.model import ProjectionHead, ResidualProjection, non_finite_tensors
+    from timbre.heads.model import ProjectionHead, non_finite_tensors
 
     head_id = resolve_ref(models_dir, ref)
     folder = os.path.join(heads_dir(models_dir), head_id)
     config = read_head_config(folder)
-    dims = config["dims"]
-    net = ResidualProjection(dims["input"], dims["hidden"], dims["output"], dropout=0.0)  # eval only
-    try:
-        from safetensors.torch import load_file
-
-        net.load_state_dict(load_file(os.path.join(folder, WEIGHTS_FILE)))
-    except Exception as exc:  # missing file, truncated file, wrong tensor shapes
-        raise HeadError(f"{os.path.join(folder, WEIGHTS_FILE)}: cannot load the head's weights "
-                        f"({type(exc).__name__}); remove it with `timbre heads rm {head_id}` and train again") from exc
-    broken = non_finite_tensors(net.state_dict())
+    nets = _load_networks(folder, head_id, config["dims"])
+    broken = [name for net in nets for name in non_finite_tensors(net.state_dict())]
     if broken:
         raise HeadError(f"{os.path.join(folder, WEIGHTS_FILE)}: the head's weights hold NaN or inf ({broken[0]}); "
                         f"remove it with `timbre heads rm {head_id}` and train again")
-    head = ProjectionHead(net, head_id, config["embedder"]["fingerprint"], config, device=device)
+    head = ProjectionHead(nets, head_id, config["embedder"]["fingerprint"], config, device=device)
     if embedder_fingerprint is not None:
         ensure_head_fits(head, embedder_fingerprint)
     return head
+
+
+def _load_networks(folder: str, head_id: str, dims: dict) -> list:
+    """The head's member networks (eval only: no dropout), weights loaded; ``HeadError`` when the
+    weights file is missing, truncated or does not fit ``dims``."""
+    from timbre.heads.model import ResidualProjection
+
+    members = int(dims.get("members", 1))
+    nets = [ResidualProjection(dims["input"], dims["hidden"], dims["output"], dropout=0.0) for _ in range(members)]
+    try:
+        from safetensors.torch import load_file
+
+        tensors = load_file(os.path.join(folder, WEIGHTS_FILE))
+        for i, net in enumerate(nets):
+            net.load_state_dict({name: tensors.pop(member_key(i, members, name)) for name in net.state_dict()})
+        if tensors:
+            raise KeyError(f"unexpected tensors: {', '.join(sorted(tensors)[:3])}")
+    except Exception as exc:  # missing file, truncated file, wrong tensor names or shapes
+        raise HeadError(f"{os.path.join(folder, WEIGHTS_FILE)}: cannot load the head's weights "
+                        f"({type(exc).__name__}); remove it with `timbre heads rm {head_id}` and train again") from exc
+    return nets
 
 
 def ensure_head_fits(head, embedder_fingerprint: str) -> None:

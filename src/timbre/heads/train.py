@@ -177,7 +177,7 @@ def _augmented(lib, cfg: dict, progress: Progress, confirm: Confirm | None):
 
 def _fit_and_write(folder: str, data, cfg: dict, progress: Progress, training: dict, embedder_spec: dict,
                    device: str) -> None:
-    """Train, then write weights, config.json, metrics.json and the curve into ``folder``."""
+    """Train the head's members, then write weights, config.json, metrics.json and the curve into ``folder``."""
     import pytorch_lightning as pl
     import torch
 
@@ -185,36 +185,55 @@ def _fit_and_write(folder: str, data, cfg: dict, progress: Progress, training: d
     from timbre.heads.agreement import disagreement_note, judgment_agreement
     from timbre.heads.curve import plot_training_curve
     from timbre.heads.examples import evaluate_projection
-    from timbre.heads.fit import fit_projection
     from timbre.heads.model import ProjectionHead
 
-    fit = fit_projection(data, cfg, log_dir=folder, progress=progress, device=device)
-    _require_finite_weights(fit.net)
-    # the figures describe the head as search will use it, base share included
-    projected = ProjectionHead(fit.net, "", embedder_spec["fingerprint"], {"settings": cfg}).project(data.table)
+    fits = _fit_members(folder, data, cfg, progress, device)
+    nets = [fit.net for fit in fits]
+    # the figures describe the head as search will use it, every member and the base share included
+    projected = ProjectionHead(nets, "", embedder_spec["fingerprint"], {"settings": cfg}).project(data.table)
     before, after = evaluate_projection(data.table, data), evaluate_projection(projected, data)
     _require_finite_figures(before, after)
     judged = judgment_agreement(data.table, projected, data.judgments, before["threshold"], after["threshold"])
     note = disagreement_note(judged, training["augment"])
     if note:
         progress.note(note)
+    first, seconds, epochs = fits[0], round(sum(fit.seconds for fit in fits), 2), sum(fit.epochs for fit in fits)
     metrics = {"before": before, "after": after, "judgments": judged,
-               "monitor": fit.monitor, "epochs": fit.epochs, "train_seconds": round(fit.seconds, 2),
-               "history": fit.history}
-    save_weights(folder, fit.net)
+               "monitor": first.monitor, "epochs": epochs, "train_seconds": seconds, "history": first.history,
+               "members": [{"seed": cfg["seed"] + i, "epochs": fit.epochs, "train_seconds": round(fit.seconds, 2)}
+                           for i, fit in enumerate(fits)]}
+    save_weights(folder, nets)
     write_json(os.path.join(folder, "metrics.json"), _finite(metrics))
     write_json(os.path.join(folder, "config.json"), {
         "format_version": FORMAT_VERSION, "architecture": "residual_mlp",
-        "dims": {"input": fit.net.input_dim, "hidden": cfg["model"]["hidden_dim"], "output": fit.net.output_dim},
+        "dims": {"input": first.net.input_dim, "hidden": cfg["model"]["hidden_dim"], "output": first.net.output_dim,
+                 "members": len(nets)},
         "loss": cfg["loss"], "settings": cfg,
         "embedder": {"name": embedder_spec["name"], "fingerprint": embedder_spec["fingerprint"],
                      "options": embedder_spec.get("options", {})},
-        "training": {**training, "epochs": fit.epochs, "train_seconds": round(fit.seconds, 2)},
+        "training": {**training, "epochs": epochs, "train_seconds": seconds},
         "versions": {"timbre": timbre.__version__, "torch": torch.__version__, "lightning": pl.__version__},
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     })
-    plot_training_curve(fit.history, os.path.join(folder, "logs", "metrics.csv"),
-                        os.path.join(folder, "training_curve.png"), fit.monitor)
+    plot_training_curve(first.history, os.path.join(folder, "logs", "metrics.csv"),
+                        os.path.join(folder, "training_curve.png"), first.monitor)
+
+
+def _fit_members(folder: str, data, cfg: dict, progress: Progress, device: str) -> list:
+    """One fit per member on the same examples, member i seeded ``seed + i`` (its first weights,
+    shuffling and dropout); member 0 is the head a single-network config trains. Lightning's logs of
+    member 0 go to ``logs/``, the others' to ``members/<i>/logs/``."""
+    from timbre.heads.fit import fit_projection
+
+    members, fits = cfg["model"]["members"], []
+    for i in range(members):
+        if members > 1:
+            progress.note(f"network {i + 1} of {members} (seed {cfg['seed'] + i})")
+        log_dir = folder if i == 0 else os.path.join(folder, "members", str(i))
+        fit = fit_projection(data, {**cfg, "seed": cfg["seed"] + i}, log_dir=log_dir, progress=progress, device=device)
+        _require_finite_weights(fit.net)
+        fits.append(fit)
+    return fits
 
 
 DIVERGED = "training diverged; lower [optimizer] lr in a --config file, check the pair weights, and train again"
