@@ -70,8 +70,19 @@ def test_a_head_of_two_networks_keeps_the_single_head_as_its_first_and_ranks_wit
     import torch
 
     tmp_path, _, index, _, presets, _, _ = trained
+    from timbre.progress import NullProgress
+
+    class Stages(NullProgress):
+        seen: list = []
+
+        def start(self, total, desc, unit="file"):
+            self.seen.append(desc)
+
     config = {**TINY, "model": {"hidden_dim": 16, "members": 2}}
-    info = train_head(index, pairs=(), augment=True, config=config, models_dir=str(tmp_path / "two"))
+    info = train_head(index, pairs=(), augment=True, config=config, models_dir=str(tmp_path / "two"),
+                      progress=Stages())
+    assert [s for s in Stages.seen if s.startswith("training head")] == [  # what the app's job shows
+        "training head, network 1 of 2", "training head, network 2 of 2"]
     alone = train_head(index, pairs=(), augment=True, config={**TINY, "model": {"hidden_dim": 16, "members": 1}},
                        models_dir=str(tmp_path / "one"))
     two, one = load_head(str(tmp_path / "two"), "latest"), load_head(str(tmp_path / "one"), "latest")

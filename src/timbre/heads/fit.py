@@ -35,9 +35,10 @@ def choose_monitor(data: TrainingData) -> str | None:
 
 
 def fit_projection(data: TrainingData, cfg: dict, *, log_dir: str | None = None,
-                   progress: Progress | None = None, device: str = "cpu") -> FitResult:
+                   progress: Progress | None = None, device: str = "cpu", label: str = "training head") -> FitResult:
     """Train a ``ResidualProjection`` with ``cfg`` (see ``timbre.heads.config``) on ``data``, on the
-    resolved torch ``device`` (``timbre.devices.resolve_device``); the network comes back on the CPU."""
+    resolved torch ``device`` (``timbre.devices.resolve_device``); the network comes back on the CPU.
+    ``label`` names the epochs' progress bar."""
     import pytorch_lightning as pl
 
     from timbre.heads.data import HeadDataModule
@@ -56,7 +57,7 @@ def fit_projection(data: TrainingData, cfg: dict, *, log_dir: str | None = None,
     loss_params = {k: v for k, v in cfg["loss"].items() if k != "name"}
     module = HeadModule(net, get_loss(cfg["loss"]["name"], **loss_params), data, cfg["optimizer"]["lr"],
                         cfg["optimizer"]["weight_decay"], monitor or "val_auc")
-    callbacks: list = [_epoch_progress(ensure_progress(progress), trainer_cfg["max_epochs"])]
+    callbacks: list = [_epoch_progress(ensure_progress(progress), trainer_cfg["max_epochs"], label)]
     if monitor:
         callbacks.append(pl.callbacks.EarlyStopping(monitor=monitor, mode="max", patience=trainer_cfg["patience"]))
     logger = pl.loggers.CSVLogger(log_dir, name="logs", version="") if log_dir else False
@@ -96,13 +97,13 @@ def _quiet_lightning() -> None:
                             category=FutureWarning)
 
 
-def _epoch_progress(progress: Progress, max_epochs: int):
+def _epoch_progress(progress: Progress, max_epochs: int, label: str):
     """A Lightning callback reporting one step per epoch (with the validation figures)."""
     import pytorch_lightning as pl
 
     class EpochProgress(pl.Callback):
         def on_train_start(self, trainer, pl_module) -> None:
-            progress.start(max_epochs, "training head", unit="epoch")
+            progress.start(max_epochs, label, unit="epoch")
 
         def on_train_epoch_end(self, trainer, pl_module) -> None:
             progress.advance(1)

@@ -227,10 +227,10 @@ def _fit_members(folder: str, data, cfg: dict, progress: Progress, device: str) 
 
     members, fits = cfg["model"]["members"], []
     for i in range(members):
-        if members > 1:
-            progress.note(f"network {i + 1} of {members} (seed {cfg['seed'] + i})")
+        label = f"training head, network {i + 1} of {members}" if members > 1 else "training head"
         log_dir = folder if i == 0 else os.path.join(folder, "members", str(i))
-        fit = fit_projection(data, {**cfg, "seed": cfg["seed"] + i}, log_dir=log_dir, progress=progress, device=device)
+        fit = fit_projection(data, {**cfg, "seed": cfg["seed"] + i}, log_dir=log_dir, progress=progress,
+                             device=device, label=label)
         _require_finite_weights(fit.net)
         fits.append(fit)
     return fits
