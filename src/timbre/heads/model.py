@@ -126,13 +126,15 @@ class ProjectionHead:
                             "use a head trained on this index's embedder")
         width = self.net.output_dim
         out = np.empty((len(x), self.output_dim), dtype=np.float32)  # both shares in one array: no copy
-        _project_into(self.nets[0], x, out[:, :width], batch_size, self.device)
-        if len(self.nets) > 1:
-            member = np.empty((len(x), width), dtype=np.float32)
-            for net in self.nets[1:]:
-                _project_into(net, x, member, batch_size, self.device)
-                out[:, :width] += member
-            out[:, :width] = l2_normalize(out[:, :width])
+        with torch.no_grad():
+            for net in self.nets:
+                net.eval()
+            for start in range(0, len(x), batch_size):  # members summed per batch: no library-sized temporaries
+                batch = torch.from_numpy(x[start:start + batch_size]).to(self.device)
+                part = self.nets[0](batch).float().cpu().numpy()
+                for net in self.nets[1:]:
+                    part += net(batch).float().cpu().numpy()
+                out[start:start + batch_size, :width] = part if len(self.nets) == 1 else l2_normalize(part)
         if self.base_weight:
             # unit halves scaled so the cosine of two outputs is (1 - w) x the network part's + w x the base's
             # (float64 factors, cast in place: the figures were measured with exactly these roundings)
@@ -143,11 +145,3 @@ class ProjectionHead:
     def __repr__(self) -> str:
         return f"ProjectionHead(id={self.id!r}, dims={self.input_dim}->{self.output_dim})"
 
-
-def _project_into(net: ResidualProjection, x: np.ndarray, out: np.ndarray, batch_size: int, device: str) -> None:
-    """``net``'s unit outputs for ``x``, written into ``out`` batch by batch."""
-    net.eval()
-    with torch.no_grad():
-        for start in range(0, len(x), batch_size):
-            batch = torch.from_numpy(x[start:start + batch_size]).to(device)
-            out[start:start + batch_size] = net(batch).float().cpu().numpy()
