@@ -25,3 +25,16 @@ def oracle_pairs(bright: np.ndarray, count: int, seed: int = 1) -> ResolvedPairs
     rows = rng.integers(0, len(bright), size=(count, 2))
     rows = rows[rows[:, 0] != rows[:, 1]]
     return ResolvedPairs([(int(a), int(b), float(bright[a] == bright[b]), 1.0) for a, b in rows], [], [])
+
+
+def trained_like_network(input_dim: int = 32, hidden_dim: int = 64, seed: int = 2):
+    """A ``ResidualProjection`` moved away from the identity, as training does (eval mode, no dropout)."""
+    import torch
+
+    from timbre.heads.model import ResidualProjection
+
+    torch.manual_seed(seed)
+    net = ResidualProjection(input_dim, hidden_dim=hidden_dim, dropout=0.0)
+    with torch.no_grad():
+        net.mlp[-1].weight.normal_(0, 0.3)
+    return net.eval()

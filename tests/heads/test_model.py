@@ -6,6 +6,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from synthetic import trained_like_network  # noqa: E402
+
 from timbre.heads.model import ProjectionHead, ResidualProjection  # noqa: E402
 
 
@@ -50,12 +52,7 @@ def test_project_refuses_vectors_of_another_dimension():
 
 
 def _trained_like(input_dim=32, seed=2):
-    """A network moved away from the identity, as training does."""
-    torch.manual_seed(seed)
-    net = ResidualProjection(input_dim, hidden_dim=64)
-    with torch.no_grad():
-        net.mlp[-1].weight.normal_(0, 0.3)
-    return net
+    return trained_like_network(input_dim, seed=seed)
 
 
 def test_a_head_scores_by_its_network_and_its_base_share():

@@ -3,12 +3,13 @@
 import os
 
 import pytest
+from safetensors.torch import load_file, save_file
 
 from heads_toy_embedder import build_toy_index
+from synthetic import trained_like_network
 
 from timbre.errors import HeadError
 from timbre.heads.model import ResidualProjection
-from safetensors.torch import load_file, save_file
 from timbre.heads.registry import (CONFIG_FILE, FORMAT_VERSION, commit_head, ensure_head_fits, head_ids, heads_dir,
                                    latest_id, list_heads, load_head, remove_head, resolve_ref, save_weights,
                                    staging_dir, write_json)
@@ -125,13 +126,7 @@ def test_head_of_the_same_fingerprint_is_accepted(tmp_path, toy_index):
 
 
 def _moved(dim, seed):
-    import torch
-
-    torch.manual_seed(seed)
-    net = ResidualProjection(dim, 8, dim, dropout=0.0)
-    with torch.no_grad():
-        net.mlp[-1].weight.normal_(0, 0.3)
-    return net.eval()
+    return trained_like_network(dim, hidden_dim=8, seed=seed)
 
 
 def test_a_head_of_three_networks_loads_back_projecting_as_saved(tmp_path):
