@@ -88,7 +88,7 @@ def show_command(ref: str = typer.Argument("latest", help="Head id, unique id pr
                  models: Optional[str] = models_option(),
                  as_json: bool = typer.Option(False, "--json", help="Print as JSON")) -> None:
     """Show one head's configuration and validation figures."""
-    from timbre.heads.registry import head_info
+    from timbre.heads.registry import head_info, member_count
 
     info = head_info(resolve_models(models), ref)
     if as_json:
@@ -96,7 +96,7 @@ def show_command(ref: str = typer.Argument("latest", help="Head id, unique id pr
         return
     typer.echo(f"head      {info.id}{' (latest)' if info.latest else ''}\npath      {info.path}")
     typer.echo(f"created   {info.created}\nloss      {info.loss}\ndims      {info.dims}")
-    members = int(info.dims.get("members", 1))
+    members = member_count(info.dims)
     networks = f" (the mean of its {members} networks)" if members > 1 else ""
     typer.echo(f"scores    {1 - info.base_weight:.2f} x head{networks} + {info.base_weight:.2f} x base space")
     typer.echo(f"embedder  {info.embedder.get('name')} fingerprint {info.embedder.get('fingerprint')}")

@@ -84,6 +84,11 @@ def save_weights(folder: str, nets) -> None:
         os.fsync(fh.fileno())
 
 
+def member_count(dims: dict) -> int:
+    """How many networks a head's ``config.json`` ``dims`` describe (format 1 heads hold one)."""
+    return int(dims.get("members", 1))
+
+
 def member_key(member: int, members: int, name: str) -> str:
     """The name a member's tensor is saved under (a single network's keep their own)."""
     return name if members == 1 else f"member{member}.{name}"
@@ -177,7 +182,7 @@ def read_head_config(folder: str) -> dict[str, Any]:
             config = json.load(fh)
         version, dims = config["format_version"], config["dims"]
         int(dims["input"]), int(dims["output"]), int(dims["hidden"])
-        if int(dims.get("members", 1)) < 1:
+        if member_count(dims) < 1:
             raise ValueError("no member networks")
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise HeadError(f"{path}: missing or damaged head config ({type(exc).__name__}); "
@@ -215,7 +220,7 @@ def _load_networks(folder: str, head_id: str, dims: dict) -> list:
     weights file is missing, truncated or does not fit ``dims``."""
     from timbre.heads.model import ResidualProjection
 
-    members = int(dims.get("members", 1))
+    members = member_count(dims)
     nets = [ResidualProjection(dims["input"], dims["hidden"], dims["output"], dropout=0.0) for _ in range(members)]
     try:
         from safetensors.torch import load_file
