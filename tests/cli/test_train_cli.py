@@ -56,3 +56,10 @@ def test_train_uses_the_default_pair_file_and_prints_the_agreement(tmp_path, mon
     assert "of 2 judgments you made, the new head agrees with " in out
     assert "trained on 2 judgment(s) of yours, " in out and " pair(s) held out for validation" in out
     assert not [w for w in caught if "deprecated" in str(w.message)], [str(w.message) for w in caught]
+    monkeypatch.setattr(sys, "argv", ["timbre", "heads", "show", "latest", "--models", str(tmp_path / "models")])
+    try:
+        run()
+    except SystemExit as exc:
+        assert not exc.code
+    shown = capsys.readouterr().out
+    assert "scores    0.80 x head (the mean of its 3 networks) + 0.20 x base space" in shown  # the default head
