@@ -28,7 +28,8 @@ variants_per_preset = 1
 """
 
 
-def test_train_uses_the_default_pair_file_and_prints_the_agreement(tmp_path, monkeypatch, capsys):
+def test_train_uses_the_default_pair_file_prints_the_agreement_and_heads_show_names_its_networks(
+        tmp_path, monkeypatch, capsys):
     from timbre.cli.main import run
 
     monkeypatch.setitem(embedders.BUILTIN, "headtoy", "heads_toy_embedder:HeadToyEmbedder")
