@@ -3,6 +3,9 @@
 import os
 import tomllib
 
+import pytest
+
+from timbre.errors import TimbreError
 from timbre.heads.config import DEFAULT_CONFIG, load_head_config
 
 CONFIG = os.path.join(os.path.dirname(__file__), "..", "..", "configs", "head.toml")
@@ -18,10 +21,6 @@ def test_head_toml_loads_as_a_config_file():
 
 
 def test_base_weight_is_a_share_below_one():
-    import pytest
-
-    from timbre.errors import TimbreError
-
     assert load_head_config({"search": {"base_weight": 0}})["search"]["base_weight"] == 0.0
     for bad in (-0.1, 1, 1.5):
         with pytest.raises(TimbreError, match="search.base_weight must be >= 0 and < 1"):
@@ -29,10 +28,6 @@ def test_base_weight_is_a_share_below_one():
 
 
 def test_members_is_a_small_whole_number():
-    import pytest
-
-    from timbre.errors import TimbreError
-
     assert load_head_config({"model": {"members": 3}})["model"]["members"] == 3
     for bad in (0, 9):
         with pytest.raises(TimbreError, match="model.members must be between 1 and 8"):

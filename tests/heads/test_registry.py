@@ -2,6 +2,7 @@
 
 import os
 
+import numpy as np
 import pytest
 from safetensors.torch import load_file, save_file
 
@@ -9,7 +10,7 @@ from heads_toy_embedder import build_toy_index
 from synthetic import trained_like_network
 
 from timbre.errors import HeadError
-from timbre.heads.model import ResidualProjection
+from timbre.heads.model import ProjectionHead, ResidualProjection
 from timbre.heads.registry import (CONFIG_FILE, FORMAT_VERSION, commit_head, ensure_head_fits, head_ids, heads_dir,
                                    latest_id, list_heads, load_head, remove_head, resolve_ref, save_weights,
                                    staging_dir, write_json)
@@ -130,14 +131,10 @@ def _moved(dim, seed):
 
 
 def test_a_head_of_three_networks_loads_back_projecting_as_saved(tmp_path):
-    import numpy as np
-
     nets = [_moved(16, seed) for seed in (1, 2, 3)]
     save_fake_head(tmp_path, NEW, nets=nets)
     head = load_head(str(tmp_path), "latest")
     x = np.random.default_rng(0).normal(size=(7, 16)).astype(np.float32)
-    from timbre.heads.model import ProjectionHead
-
     assert len(head.nets) == 3 and head.output_dim == 16
     np.testing.assert_array_equal(head.project(x), ProjectionHead(nets, "same", "fp").project(x))
 

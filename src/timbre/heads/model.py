@@ -144,4 +144,3 @@ class ProjectionHead:
 
     def __repr__(self) -> str:
         return f"ProjectionHead(id={self.id!r}, dims={self.input_dim}->{self.output_dim})"
-
