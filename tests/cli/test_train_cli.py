@@ -8,6 +8,7 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "heads"))
 
+from cli_run import timbre  # noqa: E402
 from heads_toy_embedder import make_presets  # noqa: E402
 
 from timbre import embedders  # noqa: E402
@@ -30,8 +31,6 @@ variants_per_preset = 1
 
 def test_train_uses_the_default_pair_file_prints_the_agreement_and_heads_show_names_its_networks(
         tmp_path, monkeypatch, capsys):
-    from timbre.cli.main import run
-
     monkeypatch.setitem(embedders.BUILTIN, "headtoy", "heads_toy_embedder:HeadToyEmbedder")
     monkeypatch.setenv("TIMBRE_CONFIG", os.devnull + ".missing")
     monkeypatch.setenv("TIMBRE_HOME", str(tmp_path / "home"))
@@ -44,23 +43,15 @@ def test_train_uses_the_default_pair_file_prints_the_agreement_and_heads_show_na
     append_pairs(pairs, [{"a_path": paths[0], "b_path": paths[1], "label": "similar", "source": "app"},
                          {"a_path": paths[2], "b_path": paths[3], "label": "not_similar", "source": "app"}])
     (tmp_path / "tiny.toml").write_text(TINY_TOML)
-    monkeypatch.setattr(sys, "argv", ["timbre", "train", "--index", index, "--models", str(tmp_path / "models"),
-                                      "--config", str(tmp_path / "tiny.toml")])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        try:
-            run()
-        except SystemExit as exc:
-            assert not exc.code
-    out, err = capsys.readouterr()
+        code, out, err = timbre(monkeypatch, capsys, "train", "--index", index, "--models", tmp_path / "models",
+                                "--config", tmp_path / "tiny.toml")
+    assert code == 0, err
     assert f"using your judgments in {pairs} (the default pair file)" in err
     assert "of 2 judgments you made, the new head agrees with " in out
     assert "trained on 2 judgment(s) of yours, " in out and " pair(s) held out for validation" in out
     assert not [w for w in caught if "deprecated" in str(w.message)], [str(w.message) for w in caught]
-    monkeypatch.setattr(sys, "argv", ["timbre", "heads", "show", "latest", "--models", str(tmp_path / "models")])
-    try:
-        run()
-    except SystemExit as exc:
-        assert not exc.code
-    shown = capsys.readouterr().out
+    code, shown, err = timbre(monkeypatch, capsys, "heads", "show", "latest", "--models", tmp_path / "models")
+    assert code == 0, err
     assert "scores    0.80 x head (the mean of its 3 networks) + 0.20 x base space" in shown  # the default head

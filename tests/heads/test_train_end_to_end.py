@@ -84,7 +84,7 @@ def test_a_head_of_two_networks_keeps_the_single_head_as_its_first_and_ranks_wit
     assert [s for s in Stages.seen if s.startswith("training head")] == [  # what the app's job shows
         "training head, network 1 of 2", "training head, network 2 of 2"]
     train_head(index, pairs=(), augment=True, config={**TINY, "model": {"hidden_dim": 16, "members": 1}},
-                       models_dir=str(tmp_path / "one"))
+               models_dir=str(tmp_path / "one"))
     two, one = load_head(str(tmp_path / "two"), "latest"), load_head(str(tmp_path / "one"), "latest")
     assert len(two.nets) == 2 and info.dims["members"] == 2
     first, second = (net.state_dict() for net in two.nets)
