@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from timbre.index.head_caches import head_cache_key
 from timbre.progress import Progress, ensure_progress
 
 NEIGHBOURS = 15
@@ -52,7 +53,8 @@ def library_map(lib, head=None, progress: Progress | None = None) -> np.ndarray:
     """The map of ``lib.vectors`` (``head``-projected if a head is given), row i = ``lib.records[i]``.
 
     Cached in the index per index state and head, so it is computed once."""
-    key = f"map{LAYOUT_VERSION}-{head.id if head is not None else 'base'}"
+    what = f"map{LAYOUT_VERSION}"
+    key = f"{what}-base" if head is None else head_cache_key(head.id, what)
 
     def compute() -> np.ndarray:
         from timbre.search.space import plain_space

@@ -54,7 +54,7 @@ def test_search_with_the_latest_head_and_reindex_rebuilds_the_projected_library(
     assert [r.error for r in results] == [None, None]
     assert len(results[0].hits) == 12
     cache = os.path.join(index, "cache")
-    before = {n for n in os.listdir(cache) if n.startswith(f"head-{head.id}-views--")}  # the presets' views
+    before = {n for n in os.listdir(cache) if n.startswith(f"head.{head.id}.views--")}  # the presets' views
     assert len(before) == 1
 
     new_file = write_preset(str(lib_dir / "bank0" / "added.wav"), 300.0, 5)
@@ -62,7 +62,7 @@ def test_search_with_the_latest_head_and_reindex_rebuilds_the_projected_library(
     results = search_audio(index, [new_file], head=load_head(models, "latest"), top=20)[0]
     assert results.error is None
     assert len(results.hits) == 13 and new_file in [h.path for h in results.hits]
-    after = {n for n in os.listdir(cache) if n.startswith(f"head-{head.id}-views--")}
+    after = {n for n in os.listdir(cache) if n.startswith(f"head.{head.id}.views--")}
     assert len(after) == 1 and after != before  # rebuilt for the new index state, old one deleted
 
 

@@ -108,7 +108,7 @@ def test_identity_head_gives_the_base_ranking_and_caches_the_projection(library)
     base = search_audio(lib, paths, top=4)
     assert _paths(search_audio(lib, paths, top=4, head=head)) == _paths(base)
     assert _paths(search_audio(lib, paths, top=4, head=head, rerank=6)) == _paths(base)
-    assert any(f.startswith("head-identity") for f in os.listdir(os.path.join(index, "cache")))
+    assert any(f.startswith("head.identity.") for f in os.listdir(os.path.join(index, "cache")))
 
 
 def test_head_ranks_in_its_space_and_rerank_reorders_only_the_base_candidates(library):

@@ -12,7 +12,7 @@ import numpy as np
 
 from timbre.devices import Placement
 from timbre.errors import EmbedderMismatchError, IndexStoreError
-from timbre.index import store
+from timbre.index import head_caches, store
 
 
 class LibraryIndex:
@@ -73,7 +73,9 @@ class LibraryIndex:
 
     def cache_file(self, key: str, suffix: str, state: str | None = None) -> str:
         """Path for derived data ``key`` at this state (older states of ``key`` are deleted);
-        ``state`` replaces the index state for data that depends on more (e.g. its pitch views)."""
+        ``state`` replaces the index state for data that depends on more (e.g. its pitch views).
+        Data of a head (keys from :func:`timbre.index.head_caches.head_cache_key`) is kept for the
+        last few heads used only."""
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", key)
         folder = self.cache_dir()
         os.makedirs(folder, exist_ok=True)
@@ -84,7 +86,14 @@ class LibraryIndex:
                     os.remove(os.path.join(folder, entry))
                 except OSError:
                     pass
-        return os.path.join(folder, current)
+        path = os.path.join(folder, current)
+        head = head_caches.head_of_key(safe)
+        if head is not None:
+            if os.path.exists(path):
+                head_caches.mark_used(path)
+            else:  # about to be written: make room by dropping the data of heads unused the longest
+                head_caches.retire_old_heads(folder, head)
+        return path
 
     def memoized(self, key: Any, compute: Callable[[], Any]) -> Any:
         """``compute()`` kept in memory for the life of this ``LibraryIndex`` (one state)."""

@@ -11,6 +11,7 @@ import os
 import numpy as np
 
 from timbre.index import store
+from timbre.index.head_caches import head_of_key
 
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 200
@@ -56,7 +57,8 @@ def load_or_build_hnsw(lib, key: str, library: np.ndarray, state: str | None = N
     faiss = _faiss()
 
     try:
-        path = lib.cache_file(f"hnsw-{key}", ".faiss", state)
+        # a head's graph keeps its head's prefix, so it is retired with the head's other data
+        path = lib.cache_file(f"{key}-hnsw" if head_of_key(key) else f"hnsw-{key}", ".faiss", state)
     except OSError:  # read-only index folder
         return build_hnsw(library)
     if os.path.exists(path):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from timbre.errors import HeadError
+from timbre.index.head_caches import head_cache_key
 from timbre.search import ranking
 
 PART_CANDIDATES = 200  # hnsw over a combined space: rows of the one-view ranking rescored part by part
@@ -30,7 +31,10 @@ def library_space(lib, head=None) -> tuple[tuple[str, str | None], np.ndarray]:
     from timbre.index.views import view_semitones, views_state
 
     views_key = f"views-{views_state(lib)}" if view_semitones(lib) else ""
-    name = ("base" if head is None else f"head-{head.id}") + ("-views" if views_key else "")
+    if head is None:
+        name = "base-views" if views_key else "base"
+    else:
+        name = head_cache_key(head.id, "views" if views_key else "plain")
     key = (name, f"{lib.state_id}-{views_key}" if views_key else None)
 
     base = lib.memoized(("space", "base", key[1]), lambda: _base_views(lib))
@@ -54,7 +58,7 @@ def plain_space(lib, head=None) -> np.ndarray:
     if head is None:
         return lib.vectors
     _check_head(lib, head)
-    return lib.cached_array(f"head-{head.id}", lambda: project_checked(head, lib.vectors))
+    return lib.cached_array(head_cache_key(head.id, "plain"), lambda: project_checked(head, lib.vectors))
 
 
 def _base_views(lib) -> np.ndarray:
