@@ -231,7 +231,9 @@ def test_map_has_a_point_per_preset(client, workspace):
     assert all(0.0 <= v <= 1.0 for v in layout["x"] + layout["y"]) and layout["banks"][0] == "organ"
 
 
-def test_retrain_from_the_page_makes_the_new_head_rank(client, workspace, demo_library):
+def test_retrain_from_the_page_makes_the_new_head_rank(client, workspace, demo_library, monkeypatch):
+    from timbre.heads.model import ProjectionHead
+
     target = upload(client, demo_library.targets[0])
     for row, record in enumerate(workspace.lib.records):
         label = "similar" if record["bank"] == "organ" else "not_similar"
@@ -244,8 +246,13 @@ def test_retrain_from_the_page_makes_the_new_head_rank(client, workspace, demo_l
     assert "judgments you made" in done["message"] and done["head"]
     status = client.get("/api/status").json()
     assert status["active_head"] == done["head"] and [h["id"] for h in status["heads"]] == [done["head"]]
+    projected = []
+    project = ProjectionHead.project
+    monkeypatch.setattr(ProjectionHead, "project",
+                        lambda head, x, **kw: projected.append(len(x)) or project(head, x, **kw))
     ranked = client.post("/api/search", json={"target": target["id"], "top": 3}).json()
     assert ranked["head"] == done["head"]
+    assert projected and max(projected) < len(workspace.lib), "the library was projected while the page waited"
     plain = client.post("/api/search", json={"target": target["id"], "top": 3, "head": "off"}).json()
     assert plain["head"] is None
     config = json.load(open(os.path.join(workspace.models_dir, "heads", done["head"], "config.json")))

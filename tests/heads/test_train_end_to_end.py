@@ -46,6 +46,19 @@ def test_train_writes_a_complete_head_and_reports_the_missing_record(trained):
     assert not [n for n in os.listdir(os.path.dirname(info.path)) if n.startswith(".tmp-")]
 
 
+def test_training_projects_the_library_so_the_first_search_with_the_head_does_not(trained, monkeypatch):
+    from timbre.heads.model import ProjectionHead
+
+    _, _, index, models, presets, _, info = trained
+    assert [n for n in os.listdir(os.path.join(index, "cache")) if n.startswith(f"head.{info.id}.views--")]
+    projected = []
+    project = ProjectionHead.project
+    monkeypatch.setattr(ProjectionHead, "project",
+                        lambda head, x, **kw: projected.append(len(x)) or project(head, x, **kw))
+    assert search_audio(index, presets[:1], head=load_head(models, "latest"), top=3)[0].error is None
+    assert projected == [1]  # the target only
+
+
 def test_search_with_the_latest_head_and_reindex_rebuilds_the_projected_library(trained):
     tmp_path, lib_dir, index, models, presets, _, info = trained
     head = load_head(models, "latest")

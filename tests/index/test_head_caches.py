@@ -1,17 +1,20 @@
 """Retraining heads (the app's Retrain button, `timbre train` in a labeling loop) keeps the index's
 cache bounded: each head's projected library is kept only for the last few heads used."""
 
+import gc
 import os
 import time
+import weakref
 
 import numpy as np
 import pytest
 import toy_embedders
 
 from timbre.index import build_index, open_index
-from timbre.index.head_caches import HEAD_CACHES_KEPT
+from timbre.index.head_caches import HEAD_CACHES_KEPT, HEAD_SPACES_IN_MEMORY
 from timbre.library_map import library_map
 from timbre.search import search_audio
+from timbre.search.space import library_space
 
 
 class RandomHead:
@@ -106,3 +109,17 @@ def test_head_data_in_the_old_layout_is_deleted_when_a_head_is_next_cached(index
     assert set(old) <= set(os.listdir(cache)), "a search without a head deletes nothing"
     search_audio(lib, paths[:1], top=3, head=RandomHead("20261121-120000-d00000", lib.embedder_spec["fingerprint"]))
     assert not set(old) & set(os.listdir(cache)) and set(kept) <= set(os.listdir(cache))
+
+
+def test_a_long_session_holds_the_libraries_of_the_last_two_heads_in_memory_only(indexed):
+    index, paths = indexed
+    lib = open_index(index)  # one process, one open index: the app over a day of retrains
+    heads = [RandomHead(f"20261121-13000{i}-e0000{i}", lib.embedder_spec["fingerprint"]) for i in range(5)]
+    alive = []
+    for head in heads:
+        assert search_audio(lib, paths[:1], top=3, head=head)[0].error is None
+        alive.append(weakref.ref(library_space(lib, head)[1]))
+    library_space(lib, heads[3])  # the head before the last, switched back to
+    gc.collect()
+    assert [ref() is not None for ref in alive] == [False, False, False, True, True]
+    assert HEAD_SPACES_IN_MEMORY == 2

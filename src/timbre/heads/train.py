@@ -81,7 +81,27 @@ def train_head(index_path: str, *, pairs: Sequence[str] | None = None, augment: 
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    prepare_search(lib, models_dir, head_id, progress)
     return head_info(models_dir, head_id)
+
+
+def prepare_search(lib, models_dir: str, head_id: str, progress: Progress | None = None) -> None:
+    """Project ``lib``'s library (every pitch view) through head ``head_id`` and cache it in the index,
+    so the first search with the new head ranks at once: at 30,000 presets with ``spectral``'s 36
+    views this takes about half a minute on 2 cores, better spent while the producer expects to wait."""
+    from timbre.devices import resolve_device
+    from timbre.heads.registry import load_head
+    from timbre.search.space import library_space
+
+    progress = ensure_progress(progress)
+    progress.start(1, "projecting the library through the new head", unit="step")
+    try:
+        library_space(lib, load_head(models_dir, head_id, device=resolve_device(lib.placement.device)))
+        progress.advance()
+    except TimbreError as err:  # the head is saved: its first search projects instead, and says why it cannot
+        progress.note(f"the library was not projected through the new head yet: {err}")
+    finally:
+        progress.close()
 
 
 def new_head_id(now: dt.datetime | None = None) -> str:

@@ -17,6 +17,9 @@ import re
 #: head menu flips between the latest head and earlier ones).
 HEAD_CACHES_KEPT = 3
 
+#: Heads whose projected library one process keeps in memory: the one in use and the one before it.
+HEAD_SPACES_IN_MEMORY = 2
+
 PREFIX = "head."
 # Names of head data before this layout (``head-<id>...``, ``hnsw-head-<id>...``, ``map2-<id>``):
 # deleted with the oldest heads, since nothing reads them any more.

@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 import os
 import re
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from typing import Any, Callable
 
 import numpy as np
@@ -13,6 +14,8 @@ import numpy as np
 from timbre.devices import Placement
 from timbre.errors import EmbedderMismatchError, IndexStoreError
 from timbre.index import head_caches, store
+
+_MISSING = object()
 
 
 class LibraryIndex:
@@ -35,6 +38,8 @@ class LibraryIndex:
         self.state_id = store.state_id(manifest)
         self._embedder = None
         self._memo: dict[Any, Any] = {}
+        self._groups: dict[str, OrderedDict] = {}  # memo keys per group, least recently used first
+        self._groups_lock = threading.Lock()  # the app's training thread warms a head while pages search
 
     @property
     def paths(self) -> list[str]:
@@ -95,11 +100,21 @@ class LibraryIndex:
                 head_caches.retire_old_heads(folder, head)
         return path
 
-    def memoized(self, key: Any, compute: Callable[[], Any]) -> Any:
-        """``compute()`` kept in memory for the life of this ``LibraryIndex`` (one state)."""
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]
+    def memoized(self, key: Any, compute: Callable[[], Any], *, group: str | None = None, keep: int = 0) -> Any:
+        """``compute()`` kept in memory for the life of this ``LibraryIndex`` (one state); with
+        ``group``, only for the ``keep`` keys of that group used most recently (large values, such
+        as each head's projected library in a server that retrains heads)."""
+        value = self._memo.get(key, _MISSING)
+        if value is _MISSING:
+            value = self._memo[key] = compute()
+        if group is not None:
+            with self._groups_lock:
+                recent = self._groups.setdefault(group, OrderedDict())
+                recent[key] = None
+                recent.move_to_end(key)
+                while len(recent) > max(keep, 1):
+                    self._memo.pop(recent.popitem(last=False)[0], None)
+        return value
 
     def cached_array(self, key: str, compute: Callable[[], np.ndarray], state: str | None = None) -> np.ndarray:
         """``compute()`` cached in ``<index>/cache/`` under ``key`` + ``state`` (default ``state_id``).

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from timbre.errors import HeadError
-from timbre.index.head_caches import head_cache_key
+from timbre.index.head_caches import HEAD_SPACES_IN_MEMORY, head_cache_key
 from timbre.search import ranking
 
 PART_CANDIDATES = 200  # hnsw over a combined space: rows of the one-view ranking rescored part by part
@@ -27,7 +27,8 @@ def library_space(lib, head=None) -> tuple[tuple[str, str | None], np.ndarray]:
     """``(key, vectors (rows, views, dim))`` of ``lib`` in the base space or ``head``'s; ``key``,
     ``(name, state)``, names the space for caches (e.g. an HNSW graph): with views, their state is
     part of the cache state, so a cache made before more views were computed is replaced, not kept
-    beside the new one. Kept in memory per ``lib``."""
+    beside the new one. Kept in memory per ``lib``: the base space for its life, a head's for the
+    ``HEAD_SPACES_IN_MEMORY`` heads used last (each is as large as the base space's views or twice it)."""
     from timbre.index.views import view_semitones, views_state
 
     views_key = f"views-{views_state(lib)}" if view_semitones(lib) else ""
@@ -48,7 +49,7 @@ def library_space(lib, head=None) -> tuple[tuple[str, str | None], np.ndarray]:
         flat = lib.cached_array(key[0], lambda: project_checked(head, base.reshape(-1, base.shape[2])), key[1])
         return flat.reshape(base.shape[0], base.shape[1], -1)
 
-    return key, lib.memoized(("space", name, key[1]), compute)
+    return key, lib.memoized(("space", name, key[1]), compute, group="head-spaces", keep=HEAD_SPACES_IN_MEMORY)
 
 
 def plain_space(lib, head=None) -> np.ndarray:

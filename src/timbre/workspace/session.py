@@ -234,6 +234,13 @@ class Workspace:
         return self.active_head
 
     def _use_new_head(self, head_id: str) -> None:
+        """After a retrain (in its thread): load the head's projected library, then rank with it."""
+        from timbre.search.space import library_space
+
+        try:
+            library_space(self.lib, self._head(head_id))
+        except TimbreError:  # the head is trained and saved; its first search says what is wrong
+            pass
         self.active_head = head_id
 
     # -- files the page may play ----------------------------------------------------------------
