@@ -21,13 +21,13 @@ HEAD_CACHES_KEPT = 3
 HEAD_SPACES_IN_MEMORY = 2
 
 PREFIX = "head."
-# Names of head data before this layout (``head-<id>...``, ``hnsw-head-<id>...``, ``map2-<id>``):
+# Names of head data before this layout (``head-<id>...``, ``hnsw-head-<id>...``, ``map1-<id>``):
 # deleted with the oldest heads, since nothing reads them any more.
-_LEGACY = re.compile(r"^(head-|hnsw-head-|map\d+-(?!base-?))")
+_LEGACY = re.compile(r"^(head-|hnsw-head-|map\d+-(?!base))")
 
 
 def head_cache_key(head_id: str, what: str) -> str:
-    """The cache key of ``what`` (e.g. ``views``, ``hnsw-views``, ``map2``) derived through head ``head_id``."""
+    """The cache key of ``what`` (e.g. ``views``, ``plain``, ``map1``) derived through head ``head_id``."""
     return f"{PREFIX}{_safe(head_id)}.{what}"
 
 
@@ -50,17 +50,18 @@ def retire_old_heads(cache_dir: str, current: str, keep: int = HEAD_CACHES_KEPT)
     """Delete the cached data of every head but ``current`` (a sanitised id, see :func:`head_of_key`)
     and the ``keep - 1`` others used most recently, and any head data in the old layout; returns the
     names removed. Files another process still has open stay readable to it (POSIX)."""
+    names: dict[str, list[str]] = {}
     last_used: dict[str, float] = {}
-    legacy = []
+    doomed = []
     for entry in os.scandir(cache_dir):
         head = head_of_key(entry.name)
         if head is not None and head != current:
+            names.setdefault(head, []).append(entry.name)
             last_used[head] = max(last_used.get(head, 0.0), _mtime(entry))
         elif head is None and _LEGACY.match(entry.name):
-            legacy.append(entry.name)
-    newest_first = sorted(last_used, key=last_used.get, reverse=True)
-    retired = set(newest_first[max(keep - 1, 0):])
-    doomed = legacy + [name for name in os.listdir(cache_dir) if head_of_key(name) in retired]
+            doomed.append(entry.name)
+    for head in sorted(last_used, key=last_used.get, reverse=True)[max(keep - 1, 0):]:
+        doomed += names[head]
     removed = []
     for name in doomed:
         try:

@@ -100,7 +100,7 @@ class LibraryIndex:
                 head_caches.retire_old_heads(folder, head)
         return path
 
-    def memoized(self, key: Any, compute: Callable[[], Any], *, group: str | None = None, keep: int = 0) -> Any:
+    def memoized(self, key: Any, compute: Callable[[], Any], *, group: str | None = None, keep: int = 1) -> Any:
         """``compute()`` kept in memory for the life of this ``LibraryIndex`` (one state); with
         ``group``, only for the ``keep`` keys of that group used most recently (large values, such
         as each head's projected library in a server that retrains heads)."""
@@ -112,7 +112,7 @@ class LibraryIndex:
                 recent = self._groups.setdefault(group, OrderedDict())
                 recent[key] = None
                 recent.move_to_end(key)
-                while len(recent) > max(keep, 1):
+                while len(recent) > keep:
                     self._memo.pop(recent.popitem(last=False)[0], None)
         return value
 
